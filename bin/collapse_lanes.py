@@ -1,0 +1,40 @@
+"""collapse-lanes: rewrite status-event lanes from the 7-lane model to the 4 sync lanes."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps, read_records, run_script, stdin_bytes, warn
+
+HELP = """\
+Reads events as JSON lines on stdin and writes them to stdout with the from_lane/to_lane of every
+WPStatusChanged payload collapsed to the sync lanes (planned, doing, for_review, done):
+claimed, in_progress, blocked -> doing; canceled -> done. Other events pass through untouched.
+An event with an unknown lane is not passed on: an error record
+{"event_id", "status": "invalid", "reason"} goes to stderr, and the exit code is 1.
+
+example:
+  queue-export | collapse-lanes | batch-send | queue-ack
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="collapse-lanes", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.parse_args()
+    run_script("collapse-lanes", _run)
+
+
+def _run() -> int:
+    from spec_kitty.events.collapse import collapse_event
+    from spec_kitty.events.lanes import UnknownLane
+
+    failed = 0
+    write = sys.stdout.write
+    for event in read_records(stdin_bytes()):
+        try:
+            write(dumps(collapse_event(event)) + "\n")
+        except UnknownLane as exc:
+            failed += 1
+            warn(dumps({"event_id": event.get("event_id"), "status": "invalid", "reason": str(exc)}))
+    return EXIT_SOME_FAILED if failed else 0

@@ -1,0 +1,44 @@
+"""enqueue: put events on the offline queue."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, read_records, run_script, stdin_bytes, write_record
+
+HELP = """\
+Reads JSON lines on stdin: full event envelopes, or bare records
+{"event_type", "aggregate_id", "payload"} that it completes with event id, Lamport clock, node id,
+timestamp and the project identity (from --project-uuid/--project-slug or the current project's
+.kittify/config.yaml). Writes one result line per input, in order:
+{"event_id", "status": "queued" | "duplicate" | "invalid", "reason"?}.
+Exit 0 when every record was queued or already queued, 1 when some were invalid, 2 on a malformed
+line (the lines before it are queued), 5 when the queue is locked or the disk is full.
+
+example:
+  echo '{"event_type":"ErrorLogged","aggregate_id":"001-demo","payload":{"error_type":"runtime","error_message":"boom"}}' \\
+    | enqueue | jq -c .
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="enqueue", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser.add_argument("--project-uuid", help="project identity for bare records")
+    parser.add_argument("--project-slug", help="project slug for bare records")
+    args = parser.parse_args()
+    run_script("enqueue", lambda: _run(args))
+
+
+def _run(args) -> int:
+    from spec_kitty.queue.intake import enqueue_records, project_identity
+    from spec_kitty.queue.store import Queue
+
+    identity = project_identity(args.project_uuid, args.project_slug)
+    failed = 0
+    with Queue(args.queue) as queue:
+        for result in enqueue_records(read_records(stdin_bytes()), queue, identity):
+            failed += result["status"] == "invalid"
+            write_record(sys.stdout, result)
+    return EXIT_SOME_FAILED if failed else 0

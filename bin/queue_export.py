@@ -1,0 +1,49 @@
+"""queue-export: write queued events as JSON lines, oldest first."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import run_script
+
+HELP = """\
+Writes the events of the offline queue to stdout, one JSON envelope per line, in FIFO order
+(timestamp, then arrival). By default only pending events; dead-lettered (failed) events are
+included with --include-failed, or chosen alone with --status failed. Lanes stay canonical:
+pipe through collapse-lanes before sending.
+
+example:
+  queue-export --limit 100 | collapse-lanes | validate-events
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="queue-export", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser.add_argument("--limit", type=_positive, help="export at most N events")
+    parser.add_argument(
+        "--status", choices=("pending", "failed"), default="pending", help="which events (default pending)"
+    )
+    parser.add_argument(
+        "--include-failed", action="store_true", help="pending and dead-lettered events together"
+    )
+    args = parser.parse_args()
+    run_script("queue-export", lambda: _run(args))
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _run(args) -> int:
+    from spec_kitty.queue.store import Queue
+
+    statuses = ("pending", "failed") if args.include_failed else (args.status,)
+    write = sys.stdout.write
+    with Queue(args.queue) as queue:
+        for data in queue.export(statuses, args.limit):
+            write(data + "\n")
+    return 0

@@ -1,0 +1,33 @@
+"""queue-stats: one JSON object describing the offline queue."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import run_script, write_record
+
+HELP = """\
+Writes one JSON object to stdout: queue file, depth (pending events), dead_lettered (failed)
+count, counts by status, the oldest pending event's timestamp and age in seconds, the
+retry-count distribution, the most frequent event types and the most frequent failure reasons.
+
+example:
+  queue-stats | jq '.depth, .top_failure_reasons'
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="queue-stats", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser.add_argument("--top", type=int, default=5, help="how many types and reasons to list")
+    args = parser.parse_args()
+    run_script("queue-stats", lambda: _run(args))
+
+
+def _run(args) -> int:
+    from spec_kitty.queue.store import Queue
+
+    with Queue(args.queue) as queue:
+        write_record(sys.stdout, queue.stats(args.top))
+    return 0

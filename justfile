@@ -1,0 +1,29 @@
+# Thin recipes over invoke and the scripts. `just setup` is the only one that installs anything.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+bin := ".venv/bin"
+
+# Create .venv and install the toolkit (editable) with its dev tools.
+setup:
+    test -x {{bin}}/python || python3 -m venv .venv
+    {{bin}}/pip install -q -e '.[dev]'
+
+# The whole product end to end on a throwaway server, repository and home.
+demo:
+    {{bin}}/python -m spec_kitty.demo
+
+# The test suite, on both cores.
+test:
+    {{bin}}/invoke test
+
+# ruff: lint and format check.
+lint:
+    {{bin}}/invoke lint
+
+# Every benchmark under tests/bench/, printed as a table (`just bench --json` for JSON).
+bench *args:
+    {{bin}}/invoke bench {{args}}
+
+# The reference ingest server on 127.0.0.1 (see `spec-kitty serve --help`).
+serve *args:
+    {{bin}}/spec-kitty serve {{args}}

@@ -1,0 +1,78 @@
+"""This machine's identity and its Lamport clock, persisted across processes and restarts.
+
+One small JSON file in the spec-kitty home holds both; every tick takes an exclusive file lock and
+replaces the file atomically, so concurrent processes never hand out the same clock value and a
+crash mid-write leaves the previous value intact.
+"""
+
+import fcntl
+import json
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from spec_kitty.homes import ensure_private_dir, spec_kitty_home
+from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
+
+CLOCK_FILE = "event-clock.json"
+
+
+def clock_path() -> Path:
+    return spec_kitty_home() / CLOCK_FILE
+
+
+@contextmanager
+def _locked_state(path: Path):
+    ensure_private_dir(path.parent)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = _read_state(path)
+        yield state
+        _write_state(path, state)
+
+
+class ClockError(ScriptError):
+    """The clock file exists but cannot be trusted; resetting it could reuse clock values."""
+
+    exit_code = EXIT_STORAGE
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {"node_id": uuid.uuid4().hex[:12], "lamport_clock": 0}
+    try:
+        state = json.loads(text)
+        if isinstance(state["lamport_clock"], int) and isinstance(state["node_id"], str):
+            return state
+    except (ValueError, TypeError, KeyError):
+        pass
+    raise ClockError(
+        f"clock file {path} is damaged: expected {{\"node_id\": str, \"lamport_clock\": int}}; "
+        "restore it or remove it to start a new node identity"
+    )
+
+
+def _write_state(path: Path, state: dict) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as out:
+        json.dump(state, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def tick(count: int = 1, path: Path | None = None) -> tuple[str, range]:
+    """Reserve `count` consecutive clock values; returns (node_id, the values)."""
+    with _locked_state(path or clock_path()) as state:
+        first = state["lamport_clock"] + 1
+        state["lamport_clock"] += count
+        return state["node_id"], range(first, first + count)
+
+
+def node_id(path: Path | None = None) -> str:
+    """The stable identity of this machine, created on first use."""
+    with _locked_state(path or clock_path()) as state:
+        return state["node_id"]

@@ -1,0 +1,60 @@
+"""Turning bare records (`event_type`, `aggregate_id`, `payload`) into full envelopes."""
+
+import re
+from collections.abc import Callable
+
+from spec_kitty.events import clock
+from spec_kitty.events.envelope import DATA_TIER, SCHEMA_VERSION, new_event_id, utc_now
+from spec_kitty.project import ProjectIdentity
+
+_WP_ID = re.compile(r"WP\d{2}")
+
+
+def is_bare(record: dict) -> bool:
+    """A record without an event_id is a request for a new event; one with it is an envelope."""
+    return "event_id" not in record
+
+
+def aggregate_type_for(aggregate_id: object) -> str:
+    return "WorkPackage" if isinstance(aggregate_id, str) and _WP_ID.fullmatch(aggregate_id) else "Feature"
+
+
+def complete(
+    bare: list[dict], identity: Callable[[], ProjectIdentity]
+) -> list[dict]:
+    """Full envelopes for `bare` records, with one clock tick each, in order.
+
+    `identity` is called only when a record lacks project_uuid, so reading the project config is
+    paid only by those who need it.
+    """
+    if not bare:
+        return []
+    node, ticks = clock.tick(len(bare))
+    events = []
+    for record, lamport in zip(bare, ticks, strict=True):
+        event = {
+            "event_id": new_event_id(),
+            "event_type": record.get("event_type"),
+            "aggregate_id": record.get("aggregate_id"),
+            "aggregate_type": record.get("aggregate_type")
+            or aggregate_type_for(record.get("aggregate_id")),
+            "payload": record.get("payload"),
+            "timestamp": record.get("timestamp") or utc_now(),
+            "node_id": node,
+            "lamport_clock": lamport,
+            "causation_id": record.get("causation_id"),
+            "correlation_id": record.get("correlation_id"),
+            "schema_version": SCHEMA_VERSION,
+            "data_tier": DATA_TIER,
+        }
+        if record.get("project_uuid"):
+            event["project_uuid"] = record["project_uuid"]
+            event["project_slug"] = record.get("project_slug")
+        else:
+            project = identity()
+            event["project_uuid"] = project.uuid
+            event["project_slug"] = project.slug
+        for key, value in record.items():
+            event.setdefault(key, value)
+        events.append(event)
+    return events

@@ -1,0 +1,114 @@
+"""The event envelope: what the CLI queues and what a batch carries, one dict per event."""
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+
+from spec_kitty.events import contract
+
+SCHEMA_VERSION = "2.0.0"
+DATA_TIER = 0
+
+AGGREGATE_TYPES = {"WorkPackage", "Feature"}
+
+
+class InvalidEvent(ValueError):
+    """An event that does not meet the envelope contract; the message says which field and why."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def new_event_id() -> str:
+    from ulid import ULID
+
+    return str(ULID())
+
+
+@dataclass
+class Event:
+    event_id: str
+    event_type: str
+    aggregate_id: str
+    aggregate_type: str
+    payload: dict
+    timestamp: str
+    node_id: str
+    lamport_clock: int
+    project_uuid: str
+    project_slug: str | None = None
+    causation_id: str | None = None
+    correlation_id: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    data_tier: int = DATA_TIER
+    # Optional context spec-kitty 2.x clients send; omitted from the JSON when unset.
+    team_slug: str | None = None
+    git_branch: str | None = None
+    head_commit_sha: str | None = None
+    repo_slug: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        extra = data.pop("extra")
+        for optional in _OMIT_WHEN_NONE:
+            if data[optional] is None:
+                del data[optional]
+        data.update(extra)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Event":
+        check_envelope(data)
+        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
+        return cls(**known, extra=extra)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Event":
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise InvalidEvent(f"expected a JSON object, got {type(data).__name__}")
+        return cls.from_dict(data)
+
+
+_OMIT_WHEN_NONE = ("team_slug", "git_branch", "head_commit_sha", "repo_slug")
+_FIELD_NAMES = {f.name for f in fields(Event)} - {"extra"}
+
+
+def check_envelope(data: dict) -> None:
+    """Raise InvalidEvent naming the first field that breaks the envelope contract.
+
+    A structural check fast enough for every enqueue; `events.validate` applies the full schemas.
+    """
+    missing = [name for name in contract.required_envelope_fields() if data.get(name) is None]
+    if missing:
+        raise InvalidEvent(f"missing required field(s): {', '.join(missing)}")
+    event_type = data["event_type"]
+    if event_type not in contract.event_types():
+        raise InvalidEvent(
+            f"event_type {event_type!r} is not one of {', '.join(contract.event_types())}"
+        )
+    event_id = data["event_id"]
+    if not isinstance(event_id, str) or len(event_id) != 26:
+        raise InvalidEvent(f"event_id {event_id!r} is not a 26-character ULID")
+    clock = data["lamport_clock"]
+    if type(clock) is not int or clock < 0:
+        raise InvalidEvent(f"lamport_clock {clock!r} is not a non-negative integer")
+    if not isinstance(data["timestamp"], str):
+        raise InvalidEvent(f"timestamp {data['timestamp']!r} is not an ISO-8601 string")
+    if data["aggregate_type"] not in AGGREGATE_TYPES:
+        raise InvalidEvent(
+            f"aggregate_type {data['aggregate_type']!r} is not one of "
+            f"{', '.join(sorted(AGGREGATE_TYPES))}"
+        )
+    payload = data["payload"]
+    if not isinstance(payload, dict):
+        raise InvalidEvent("payload is not a JSON object")
+    missing = [name for name in contract.required_payload_fields(event_type) if name not in payload]
+    if missing:
+        raise InvalidEvent(f"{event_type} payload is missing {', '.join(missing)}")

@@ -1,0 +1,62 @@
+"""Work-package lanes: the canonical 7-lane model and its 4-lane sync view.
+
+`collapse_lane` is the only place the 7 -> 4 mapping is defined.
+"""
+
+from enum import Enum
+
+
+class Lane(str, Enum):
+    PLANNED = "planned"
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    FOR_REVIEW = "for_review"
+    DONE = "done"
+    BLOCKED = "blocked"
+    CANCELED = "canceled"
+
+
+# Names older releases and the 4-lane CLI use for a canonical lane.
+LANE_ALIASES = {"doing": Lane.IN_PROGRESS}
+
+# The CLI-side (and sync) representation.
+LANES = ("planned", "doing", "for_review", "done")
+
+_SYNC_LANE = {
+    Lane.PLANNED: "planned",
+    Lane.CLAIMED: "doing",
+    Lane.IN_PROGRESS: "doing",
+    Lane.FOR_REVIEW: "for_review",
+    Lane.DONE: "done",
+    Lane.BLOCKED: "doing",
+    Lane.CANCELED: "done",
+}
+
+
+class UnknownLane(ValueError):
+    """A lane name that is neither canonical nor an alias; never guessed."""
+
+    def __init__(self, value: object, field: str | None = None):
+        valid = ", ".join([lane.value for lane in Lane] + list(LANE_ALIASES))
+        where = f" in {field}" if field else ""
+        super().__init__(f"unknown lane {value!r}{where}: expected one of {valid}")
+        self.value = value
+        self.field = field
+
+
+def parse_lane(value: object, field: str | None = None) -> Lane:
+    """The canonical lane for `value` (a canonical name or an alias); `field` names it in errors."""
+    if isinstance(value, str):
+        alias = LANE_ALIASES.get(value)
+        if alias is not None:
+            return alias
+        try:
+            return Lane(value)
+        except ValueError:
+            pass
+    raise UnknownLane(value, field)
+
+
+def collapse_lane(value: object, field: str | None = None) -> str:
+    """The 4-lane sync value for a canonical lane or alias; UnknownLane otherwise."""
+    return _SYNC_LANE[parse_lane(value, field)]

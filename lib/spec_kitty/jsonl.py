@@ -1,0 +1,105 @@
+"""JSON-lines I/O shared by every script.
+
+stdout carries one compact JSON object per line; stderr carries what a person reads. `run_script`
+turns the failures a user can cause into a one-line message and the documented exit code, and
+keeps a closed downstream pipe (`| head`) silent.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, NoReturn
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_OFFLINE = 3
+EXIT_AUTH = 4
+EXIT_STORAGE = 5
+
+
+class ScriptError(Exception):
+    """A failure the user can act on: printed as one line, mapped to `exit_code`."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class MalformedLine(ScriptError):
+    """An input line that is not a JSON object; reading stops there."""
+
+    def __init__(self, lineno: int, reason: str):
+        super().__init__(f"line {lineno}: {reason}")
+        self.lineno = lineno
+        self.reason = reason
+
+
+def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
+    """Yield each non-blank line of `stream` as a dict; raise MalformedLine at the first bad one."""
+    for lineno, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except UnicodeDecodeError:
+            raise MalformedLine(lineno, "not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
+        if not isinstance(record, dict):
+            raise MalformedLine(lineno, f"expected a JSON object, got {type(record).__name__}")
+        yield record
+
+
+def dumps(record: dict) -> str:
+    """One compact JSON line, without the newline."""
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_record(out: IO[str], record: dict) -> None:
+    out.write(dumps(record) + "\n")
+
+
+def stdin_bytes() -> IO[bytes]:
+    return sys.stdin.buffer
+
+
+def warn(message: str) -> None:
+    """A line for the person at the terminal."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_script(prog: str, body: Callable[[], int | None]) -> NoReturn:
+    """Run a script body and exit with its code; user-caused failures never show a traceback."""
+    try:
+        code = body() or EXIT_OK
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_OK
+    except ScriptError as exc:
+        _flush_quietly()
+        warn(f"{prog}: {exc}")
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        _flush_quietly()
+        warn(f"{prog}: interrupted")
+        code = 130
+    sys.exit(code)
+
+
+def _flush_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    # The reader went away: point stdout at /dev/null so the interpreter's final flush is quiet.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,83 @@
+"""Enqueueing a stream of records: complete, check, insert in batches, report each one."""
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+
+from spec_kitty.events.complete import complete, is_bare
+from spec_kitty.events.envelope import InvalidEvent, check_envelope
+from spec_kitty.jsonl import MalformedLine, dumps
+from spec_kitty.project import NotAProject, ProjectIdentity
+from spec_kitty.queue.store import Queue, sortable_timestamp
+
+BATCH = 2000
+
+
+def enqueue_records(
+    records: Iterable[dict],
+    queue: Queue,
+    identity: Callable[[], ProjectIdentity],
+    batch: int = BATCH,
+) -> Iterator[dict]:
+    """Yield one result per record, in input order: queued, duplicate or invalid (with reason).
+
+    Records are inserted `batch` at a time, each batch in one transaction; the results of a batch
+    are yielded once it is committed, so what was reported queued is on disk.
+    """
+    identity = cache(identity)
+    chunk: list[dict] = []
+    try:
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= batch:
+                yield from _enqueue_chunk(chunk, queue, identity)
+                chunk = []
+    except MalformedLine:
+        # The lines before a malformed one are still handled, then reading stops.
+        yield from _enqueue_chunk(chunk, queue, identity)
+        raise
+    yield from _enqueue_chunk(chunk, queue, identity)
+
+
+def _enqueue_chunk(chunk: list[dict], queue: Queue, identity) -> list[dict]:
+    bare = [record for record in chunk if is_bare(record)]
+    try:
+        completed = iter(complete(bare, identity))
+    except NotAProject as exc:
+        completed, bare_error = None, str(exc)
+    results: list[dict] = []
+    rows = []
+    for record in chunk:
+        if is_bare(record):
+            if completed is None:
+                results.append({"status": "invalid", "reason": bare_error})
+                continue
+            record = next(completed)
+        result, row = _check(record)
+        results.append(result)
+        if row:
+            rows.append(row)
+    inserted = iter(queue.add(rows)) if rows else iter(())
+    for result in results:
+        if result["status"] == "queued" and not next(inserted):
+            result["status"] = "duplicate"
+    return results
+
+
+def _check(event: dict) -> tuple[dict, tuple | None]:
+    event_id = event.get("event_id")
+    try:
+        check_envelope(event)
+        timestamp = sortable_timestamp(event["timestamp"])
+    except (InvalidEvent, ValueError) as exc:
+        return {"event_id": event_id, "status": "invalid", "reason": str(exc)}, None
+    row = (event_id, event["event_type"], timestamp, dumps(event))
+    return {"event_id": event_id, "status": "queued"}, row
+
+
+def project_identity(uuid: str | None, slug: str | None) -> Callable[[], ProjectIdentity]:
+    """The identity given on the command line, else the current project's, looked up lazily."""
+    if uuid:
+        return lambda: ProjectIdentity(uuid, slug or uuid)
+    from spec_kitty.project import find_root, load_identity
+
+    return lambda: load_identity(find_root())

@@ -1,0 +1,346 @@
+"""The offline event queue: one SQLite file in the spec-kitty home.
+
+Many processes may enqueue at once (WAL, busy timeout); every event is kept until the server has
+acknowledged it, or moved to the visible `failed` state after too many rejections. A damaged file
+is moved aside and its readable rows are salvaged into a fresh queue.
+"""
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spec_kitty.homes import ensure_private_dir, spec_kitty_home
+from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, warn
+
+QUEUE_FILE = "event-queue.db"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_REJECTIONS = 5
+
+PENDING, FAILED = "pending", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    data TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+    retry_count INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    last_attempt_at TEXT,
+    last_error TEXT,
+    last_error_category TEXT
+);
+CREATE INDEX IF NOT EXISTS events_fifo ON events (status, timestamp, id);
+"""
+
+
+class QueueUnavailable(ScriptError):
+    """The queue file cannot be used right now (locked, unwritable, full); nothing was lost."""
+
+    exit_code = EXIT_STORAGE
+
+
+def queue_path() -> Path:
+    return spec_kitty_home() / QUEUE_FILE
+
+
+def queue_timeout() -> float:
+    """Seconds to wait for a lock held by another process (SPEC_KITTY_QUEUE_TIMEOUT overrides)."""
+    raw = os.environ.get("SPEC_KITTY_QUEUE_TIMEOUT")
+    try:
+        return float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise QueueUnavailable(
+            f"SPEC_KITTY_QUEUE_TIMEOUT={raw!r} is not a number of seconds"
+        ) from None
+
+
+def sortable_timestamp(value: str) -> str:
+    """An ISO-8601 timestamp normalised to UTC microseconds, so text order is time order."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {value!r} has no UTC offset")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Queue:
+    def __init__(
+        self,
+        path: Path | None = None,
+        timeout: float | None = None,
+        notify: Callable[[str], None] = warn,
+    ):
+        self.path = Path(path) if path else queue_path()
+        self.timeout = queue_timeout() if timeout is None else timeout
+        self.notify = notify
+        self.db = self._open()
+
+    # -- opening, and salvaging a damaged file -------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        ensure_private_dir(self.path.parent)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            if _is_lock(exc):
+                raise self._locked() from None
+            if not _is_corruption(exc):
+                raise QueueUnavailable(f"cannot open queue {self.path}: {exc}") from None
+        return self._salvage()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            # Detects a file that is not a database or whose pages are damaged, before any use.
+            verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+            db.executescript(_SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _salvage(self) -> sqlite3.Connection:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        damaged = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        os.replace(self.path, damaged)
+        for suffix in ("-wal", "-shm"):
+            side = Path(str(self.path) + suffix)
+            if side.exists():
+                os.replace(side, Path(str(damaged) + suffix))
+        rows = list(_readable_rows(damaged))
+        db = self._connect()
+        with _transaction(db):
+            db.executemany(
+                "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, status,"
+                " retry_count, created_at, last_attempt_at, last_error, last_error_category)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        self.notify(
+            f"queue {self.path} was damaged: moved it to {damaged}, "
+            f"recovered {len(rows)} event(s) into a new queue"
+        )
+        return db
+
+    def _locked(self) -> QueueUnavailable:
+        return QueueUnavailable(
+            f"queue {self.path} is locked by another process (waited {self.timeout:g}s); "
+            "nothing was lost, try again when it finishes"
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Queue":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add(self, rows: list[tuple[str, str, str, str]]) -> list[bool]:
+        """Insert (event_id, event_type, sortable timestamp, JSON text) rows in one transaction.
+
+        Returns, per row, whether it was inserted: an event_id already queued is left as it is.
+        """
+        created = _now()
+        sql = (
+            "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, created_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+        )
+        inserted = []
+        with self._guard(), _transaction(self.db):
+            cursor = self.db.cursor()
+            for event_id, event_type, timestamp, text in rows:
+                cursor.execute(sql, (event_id, event_type, timestamp, text, created))
+                inserted.append(cursor.rowcount == 1)
+        return inserted
+
+    def ack(self, results: list[dict], max_rejections: int = DEFAULT_MAX_REJECTIONS) -> list[str]:
+        """Apply server results in one transaction; returns the outcome of each.
+
+        success / duplicate -> removed ("removed"); rejected -> retry_count + 1 with the reason,
+        and `failed` once it reaches max_rejections ("rejected" or "dead_lettered"); an event_id
+        not in the queue -> "unknown_event"; any other status -> "ignored".
+        """
+        now = _now()
+        with self._guard(), _transaction(self.db):
+            return [self._ack_one(result, now, max_rejections) for result in results]
+
+    def _ack_one(self, result: dict, now: str, max_rejections: int) -> str:
+        event_id, status = result.get("event_id"), result.get("status")
+        if status in ("success", "duplicate"):
+            gone = self.db.execute("DELETE FROM events WHERE event_id = ?", (event_id,)).rowcount
+            return "removed" if gone else "unknown_event"
+        if status != "rejected":
+            return "ignored"
+        row = self.db.execute(
+            "UPDATE events SET retry_count = retry_count + 1, last_attempt_at = ?,"
+            " last_error = ?, last_error_category = ?,"
+            " status = CASE WHEN retry_count + 1 >= ? THEN 'failed' ELSE status END"
+            " WHERE event_id = ? RETURNING status",
+            (now, result.get("error"), result.get("category"), max_rejections, event_id),
+        ).fetchone()
+        if row is None:
+            return "unknown_event"
+        return "dead_lettered" if row[0] == FAILED else "rejected"
+
+    def requeue_failed(self, event_ids: Iterable[str] | None = None) -> int:
+        """Move dead-lettered events back to pending (all of them, or the given ids)."""
+        with self._guard(), _transaction(self.db):
+            if event_ids is None:
+                cursor = self.db.execute(
+                    "UPDATE events SET status = 'pending' WHERE status = 'failed'"
+                )
+                return cursor.rowcount
+            return sum(
+                self.db.execute(
+                    "UPDATE events SET status = 'pending' WHERE status = 'failed' AND event_id = ?",
+                    (event_id,),
+                ).rowcount
+                for event_id in event_ids
+            )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def export(
+        self, statuses: Iterable[str] = (PENDING,), limit: int | None = None
+    ) -> Iterator[str]:
+        """The JSON text of queued events in FIFO order (timestamp, then insertion)."""
+        statuses = tuple(statuses)
+        marks = ", ".join("?" for _ in statuses)
+        sql = (
+            f"SELECT data FROM events WHERE status IN ({marks}) ORDER BY timestamp, id"
+            + (" LIMIT ?" if limit is not None else "")
+        )
+        params = statuses + ((limit,) if limit is not None else ())
+        with self._guard():
+            cursor = self.db.execute(sql, params)
+            while rows := cursor.fetchmany(1000):
+                for (data,) in rows:
+                    yield data
+
+    def stats(self, top: int = 5) -> dict:
+        with self._guard():
+            by_status = dict(
+                self.db.execute("SELECT status, count(*) FROM events GROUP BY status").fetchall()
+            )
+            oldest = self.db.execute(
+                "SELECT min(timestamp) FROM events WHERE status = 'pending'"
+            ).fetchone()[0]
+            retries = self.db.execute(
+                "SELECT retry_count, count(*) FROM events GROUP BY retry_count ORDER BY retry_count"
+            ).fetchall()
+            types = self.db.execute(
+                "SELECT event_type, count(*) AS n FROM events GROUP BY event_type"
+                " ORDER BY n DESC, event_type LIMIT ?",
+                (top,),
+            ).fetchall()
+            reasons = self.db.execute(
+                "SELECT coalesce(last_error_category, 'unknown'), last_error, count(*) AS n"
+                " FROM events WHERE last_error IS NOT NULL"
+                " GROUP BY 1, 2 ORDER BY n DESC, 2 LIMIT ?",
+                (top,),
+            ).fetchall()
+        age = None
+        if oldest:
+            then = datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            age = round((datetime.now(UTC) - then).total_seconds(), 3)
+        return {
+            "queue": str(self.path),
+            "depth": by_status.get(PENDING, 0),
+            "dead_lettered": by_status.get(FAILED, 0),
+            "by_status": {PENDING: by_status.get(PENDING, 0), FAILED: by_status.get(FAILED, 0)},
+            "oldest_event_timestamp": oldest,
+            "oldest_event_age_seconds": age,
+            "retry_counts": {str(count): n for count, n in retries},
+            "top_event_types": [{"event_type": t, "count": n} for t, n in types],
+            "top_failure_reasons": [
+                {"category": c, "reason": r, "count": n} for c, r, n in reasons
+            ],
+        }
+
+    def _guard(self):
+        return _Guard(self)
+
+
+class _Guard:
+    """Turns SQLite's lock and disk errors into one clear line naming the queue file."""
+
+    def __init__(self, queue: Queue):
+        self.queue = queue
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or not isinstance(exc, sqlite3.Error):
+            return False
+        if _is_lock(exc):
+            raise self.queue._locked() from None
+        if "full" in str(exc):
+            raise QueueUnavailable(
+                f"queue {self.queue.path}: the disk is full; events already queued are intact, "
+                "free some space and retry"
+            ) from None
+        raise QueueUnavailable(f"queue {self.queue.path}: {exc}") from None
+
+
+class _transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, exc, tb):
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        return False
+
+
+def _is_lock(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _readable_rows(damaged: Path) -> Iterator[tuple]:
+    """Rows that can still be read from a damaged queue, scanning from both ends."""
+    columns = (
+        "event_id, event_type, timestamp, data, status, retry_count, created_at,"
+        " last_attempt_at, last_error, last_error_category"
+    )
+    try:
+        db = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return
+    seen: set[str] = set()
+    try:
+        for order in ("ASC", "DESC"):
+            try:
+                for row in db.execute(f"SELECT {columns} FROM events ORDER BY id {order}"):
+                    if row[0] in seen:
+                        break
+                    seen.add(row[0])
+                    yield row
+            except sqlite3.Error:
+                continue
+    finally:
+        db.close()

@@ -1,0 +1,3 @@
+"""Tasks of this concern; filled in as the concern lands."""
+
+TASKS: list = []
