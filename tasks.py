@@ -3,7 +3,6 @@
 import sys
 
 from invoke import task
-
 from spec_kitty.tasks import build_namespace
 
 PY = sys.executable

@@ -19,7 +19,9 @@ example:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        prog="collapse-lanes", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="collapse-lanes",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.parse_args()
     run_script("collapse-lanes", _run)
@@ -36,5 +38,7 @@ def _run() -> int:
             write(dumps(collapse_event(event)) + "\n")
         except UnknownLane as exc:
             failed += 1
-            warn(dumps({"event_id": event.get("event_id"), "status": "invalid", "reason": str(exc)}))
+            warn(
+                dumps({"event_id": event.get("event_id"), "status": "invalid", "reason": str(exc)})
+            )
     return EXIT_SOME_FAILED if failed else 0

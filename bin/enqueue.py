@@ -15,8 +15,9 @@ Exit 0 when every record was queued or already queued, 1 when some were invalid,
 line (the lines before it are queued), 5 when the queue is locked or the disk is full.
 
 example:
-  echo '{"event_type":"ErrorLogged","aggregate_id":"001-demo","payload":{"error_type":"runtime","error_message":"boom"}}' \\
-    | enqueue | jq -c .
+  printf '%s\\n' '{"event_type": "ErrorLogged", "aggregate_id": "001-demo",
+    "payload": {"error_type": "runtime", "error_message": "boom"}}' | jq -c . | enqueue
+  queue-export | collapse-lanes | batch-send | queue-ack
 """
 
 

@@ -23,7 +23,10 @@ def main() -> None:
     parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
     parser.add_argument("--limit", type=_positive, help="export at most N events")
     parser.add_argument(
-        "--status", choices=("pending", "failed"), default="pending", help="which events (default pending)"
+        "--status",
+        choices=("pending", "failed"),
+        default="pending",
+        help="which events (default pending)",
     )
     parser.add_argument(
         "--include-failed", action="store_true", help="pending and dead-lettered events together"

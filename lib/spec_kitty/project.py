@@ -22,7 +22,9 @@ def find_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / CONFIG).is_file():
             return candidate
-    raise NotAProject(f"{here} is not inside a spec-kitty project (no {CONFIG}); run `spec-kitty init`")
+    raise NotAProject(
+        f"{here} is not inside a spec-kitty project (no {CONFIG}); run `spec-kitty init`"
+    )
 
 
 def read_config(root: Path) -> dict:

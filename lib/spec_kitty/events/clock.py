@@ -50,7 +50,7 @@ def _read_state(path: Path) -> dict:
     except (ValueError, TypeError, KeyError):
         pass
     raise ClockError(
-        f"clock file {path} is damaged: expected {{\"node_id\": str, \"lamport_clock\": int}}; "
+        f'clock file {path} is damaged: expected {{"node_id": str, "lamport_clock": int}}; '
         "restore it or remove it to start a new node identity"
     )
 

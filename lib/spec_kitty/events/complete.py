@@ -11,17 +11,23 @@ _WP_ID = re.compile(r"WP\d{2}")
 
 
 def is_bare(record: dict) -> bool:
-    """A record without an event_id is a request for a new event; one with it is an envelope."""
-    return "event_id" not in record
+    """A record without a Lamport clock asks for a new event; one with it is a full envelope.
+
+    A bare record may carry its own event_id (a status-log entry keeps its id on the way to the
+    queue, so re-enqueueing it is recognised as a duplicate).
+    """
+    return "lamport_clock" not in record
 
 
 def aggregate_type_for(aggregate_id: object) -> str:
-    return "WorkPackage" if isinstance(aggregate_id, str) and _WP_ID.fullmatch(aggregate_id) else "Feature"
+    return (
+        "WorkPackage"
+        if isinstance(aggregate_id, str) and _WP_ID.fullmatch(aggregate_id)
+        else "Feature"
+    )
 
 
-def complete(
-    bare: list[dict], identity: Callable[[], ProjectIdentity]
-) -> list[dict]:
+def complete(bare: list[dict], identity: Callable[[], ProjectIdentity]) -> list[dict]:
     """Full envelopes for `bare` records, with one clock tick each, in order.
 
     `identity` is called only when a record lacks project_uuid, so reading the project config is
@@ -33,7 +39,7 @@ def complete(
     events = []
     for record, lamport in zip(bare, ticks, strict=True):
         event = {
-            "event_id": new_event_id(),
+            "event_id": record.get("event_id") or new_event_id(),
             "event_type": record.get("event_type"),
             "aggregate_id": record.get("aggregate_id"),
             "aggregate_type": record.get("aggregate_type")

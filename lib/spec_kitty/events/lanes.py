@@ -3,10 +3,10 @@
 `collapse_lane` is the only place the 7 -> 4 mapping is defined.
 """
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Lane(str, Enum):
+class Lane(StrEnum):
     PLANNED = "planned"
     CLAIMED = "claimed"
     IN_PROGRESS = "in_progress"

@@ -222,9 +222,8 @@ class Queue:
         """The JSON text of queued events in FIFO order (timestamp, then insertion)."""
         statuses = tuple(statuses)
         marks = ", ".join("?" for _ in statuses)
-        sql = (
-            f"SELECT data FROM events WHERE status IN ({marks}) ORDER BY timestamp, id"
-            + (" LIMIT ?" if limit is not None else "")
+        sql = f"SELECT data FROM events WHERE status IN ({marks}) ORDER BY timestamp, id" + (
+            " LIMIT ?" if limit is not None else ""
         )
         params = statuses + ((limit,) if limit is not None else ())
         with self._guard():

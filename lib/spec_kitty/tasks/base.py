@@ -19,7 +19,9 @@ def task(*args, **kwargs):
             try:
                 return body(*a, **kw)
             except ScriptError as exc:
-                raise Exit(f"spec-kitty {body.__name__.replace('_', '-')}: {exc}", exc.exit_code) from None
+                raise Exit(
+                    f"spec-kitty {body.__name__.replace('_', '-')}: {exc}", exc.exit_code
+                ) from None
 
         return invoke_task(run, **kwargs)
 
