@@ -55,9 +55,13 @@ def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
         yield record
 
 
+# One encoder for the whole process: json.dumps with options builds a new one on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(record: dict) -> str:
     """One compact JSON line, without the newline."""
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(record)
 
 
 def write_record(out: IO[str], record: dict) -> None:

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
 from spec_kitty.events import contract
+from spec_kitty.jsonl import dumps
 
 SCHEMA_VERSION = "2.0.0"
 DATA_TIER = 0
@@ -59,7 +60,7 @@ class Event:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        return dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict) -> "Event":

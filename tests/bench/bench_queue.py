@@ -1,0 +1,59 @@
+"""Foundation figures: enqueue rate, queue-stats latency at 100k, script start-up."""
+
+from pathlib import Path
+
+from common import VENV_BIN, best_of, isolated_env, scratch, timed, write_events
+
+EVENTS = 100_000
+
+
+def run() -> list[dict]:
+    with scratch() as tmp:
+        root = Path(tmp)
+        env = isolated_env(root)
+        events = write_events(root / "events.jsonl", EVENTS)
+        with open(events) as stdin:
+            wall = timed([str(VENV_BIN / "enqueue")], env, stdin=stdin)
+        stats = best_of(5, lambda: timed([str(VENV_BIN / "queue-stats")], env))
+        # Start-up is measured on an empty queue and empty stdin: the fixed cost of a script.
+        empty = isolated_env(root / "empty")
+        startup = {
+            name: best_of(5, lambda name=name: _empty_run(name, empty))
+            for name in ("enqueue", "queue-export", "collapse-lanes", "queue-stats")
+        }
+    rows = [
+        {
+            "figure": f"enqueue {EVENTS:,} events (whole process)",
+            "value": EVENTS / wall,
+            "unit": "events/s",
+            "target": ">= 50,000 events/s",
+        },
+        {
+            "figure": f"queue-stats on {EVENTS:,} events (whole process)",
+            "value": stats * 1000,
+            "unit": "ms",
+            "target": "< 150 ms",
+        },
+    ]
+    for name, seconds in startup.items():
+        rows.append(
+            {
+                "figure": f"{name} start-up, empty input and queue",
+                "value": seconds * 1000,
+                "unit": "ms",
+                "target": "< 60 ms",
+            }
+        )
+    return rows
+
+
+def _empty_run(name: str, env: dict) -> float:
+    from subprocess import DEVNULL
+
+    return timed([str(VENV_BIN / name)], env, stdin=DEVNULL)
+
+
+if __name__ == "__main__":
+    from run import table
+
+    print(table(run()))

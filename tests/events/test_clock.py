@@ -1,0 +1,36 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from spec_kitty.events import clock
+
+
+def test_ticks_strictly_increase_and_survive_restarts(spec_kitty_home):
+    node, first = clock.tick(3)
+    again, second = clock.tick()
+    assert list(first) == [1, 2, 3]
+    assert list(second) == [4]
+    assert node == again == clock.node_id()
+    saved = json.loads((spec_kitty_home / clock.CLOCK_FILE).read_text())
+    assert saved == {"node_id": node, "lamport_clock": 4}
+
+
+def test_concurrent_processes_never_share_a_clock_value(spec_kitty_home):
+    code = (
+        "from spec_kitty.events import clock\nfor _ in range(100):\n    print(clock.tick()[1][0])\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    values = [int(v) for p in procs for v in p.communicate(timeout=60)[0].split()]
+    assert sorted(values) == list(range(1, 801))
+
+
+def test_a_damaged_clock_file_is_refused_not_reset(spec_kitty_home):
+    clock.tick()
+    (spec_kitty_home / clock.CLOCK_FILE).write_text("{half")
+    with pytest.raises(clock.ClockError, match="event-clock.json is damaged"):
+        clock.tick()

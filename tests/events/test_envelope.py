@@ -1,0 +1,47 @@
+import json
+import re
+from datetime import datetime
+
+import pytest
+from factories import status_event
+
+from spec_kitty.events.envelope import Event, InvalidEvent, check_envelope, new_event_id, utc_now
+
+
+def test_event_round_trips_through_json_keeping_extra_fields():
+    data = status_event(team_slug="kitties", x_custom={"a": 1})
+    event = Event.from_json(json.dumps(data))
+    assert event.team_slug == "kitties"
+    assert json.loads(event.to_json()) == data
+
+
+def test_optional_2x_fields_are_left_out_when_unset():
+    data = status_event()
+    assert "git_branch" not in Event.from_dict(data).to_dict()
+
+
+def test_ids_are_ulids_and_timestamps_utc():
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", new_event_id())
+    assert datetime.fromisoformat(utc_now()).utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"event_id": None}, "missing required field(s): event_id"),
+        ({"event_type": "WPExploded"}, "event_type 'WPExploded' is not one of"),
+        ({"lamport_clock": "7"}, "lamport_clock '7' is not a non-negative integer"),
+        ({"aggregate_type": "Robot"}, "aggregate_type 'Robot'"),
+        ({"payload": []}, "payload is not a JSON object"),
+        ({"payload": {"wp_id": "WP01"}}, "WPStatusChanged payload is missing from_lane, to_lane"),
+    ],
+)
+def test_envelope_errors_name_the_field(change, expected):
+    with pytest.raises(InvalidEvent) as info:
+        check_envelope({**status_event(), **change})
+    assert expected in str(info.value)
+
+
+def test_from_json_rejects_non_objects():
+    with pytest.raises(InvalidEvent, match="expected a JSON object"):
+        Event.from_json("[1, 2]")

@@ -1,0 +1,170 @@
+import json
+import sqlite3
+
+import pytest
+from factories import minutes_ago, status_event
+
+from spec_kitty.jsonl import dumps
+from spec_kitty.queue.store import Queue, QueueUnavailable, sortable_timestamp
+
+
+def rows(*events):
+    return [
+        (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
+        for e in events
+    ]
+
+
+@pytest.fixture
+def queue(spec_kitty_home):
+    with Queue() as q:
+        yield q
+
+
+def exported_ids(queue, **kwargs):
+    return [json.loads(text)["event_id"] for text in queue.export(**kwargs)]
+
+
+def test_queue_lives_in_the_spec_kitty_home_not_in_2x_files(queue, spec_kitty_home):
+    assert queue.path == spec_kitty_home / "event-queue.db"
+    assert not (spec_kitty_home / "queue.db").exists()
+    assert sqlite3.connect(queue.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_re_adding_an_event_is_a_no_op(queue):
+    event = status_event()
+    assert queue.add(rows(event)) == [True]
+    assert queue.add(rows(event, event)) == [False, False]
+    assert queue.stats()["depth"] == 1
+
+
+def test_export_is_fifo_by_timestamp_then_arrival(queue):
+    late = status_event(at=minutes_ago(1))
+    early = status_event(at=minutes_ago(5))
+    same_a = status_event(timestamp="2026-01-01T10:00:00+00:00")
+    # The same instant written with another offset sorts as the same time, after same_a.
+    same_b = status_event(timestamp="2026-01-01T11:00:00+01:00")
+    queue.add(rows(late, early, same_a, same_b))
+    assert exported_ids(queue) == [e["event_id"] for e in (same_a, same_b, early, late)]
+    assert exported_ids(queue, limit=2) == [same_a["event_id"], same_b["event_id"]]
+
+
+def test_success_and_duplicate_remove_rejected_counts_a_retry(queue):
+    ok, dup, bad = status_event(), status_event(), status_event()
+    queue.add(rows(ok, dup, bad))
+    outcomes = queue.ack(
+        [
+            {"event_id": ok["event_id"], "status": "success"},
+            {"event_id": dup["event_id"], "status": "duplicate"},
+            {"event_id": bad["event_id"], "status": "rejected", "error": "bad lane"},
+            {"event_id": "01UNKNOWNUNKNOWNUNKNOWNUNK", "status": "success"},
+        ]
+    )
+    assert outcomes == ["removed", "removed", "rejected", "unknown_event"]
+    assert exported_ids(queue) == [bad["event_id"]]
+    stats = queue.stats()
+    assert stats["retry_counts"] == {"1": 1}
+    assert stats["top_failure_reasons"] == [
+        {"category": "unknown", "reason": "bad lane", "count": 1}
+    ]
+
+
+def test_repeated_rejections_dead_letter_visibly_and_can_be_requeued(queue):
+    bad, good = status_event(), status_event()
+    queue.add(rows(bad, good))
+    rejection = {"event_id": bad["event_id"], "status": "rejected", "category": "schema_mismatch"}
+    assert queue.ack([rejection], max_rejections=2) == ["rejected"]
+    assert queue.ack([rejection], max_rejections=2) == ["dead_lettered"]
+    assert exported_ids(queue) == [good["event_id"]]
+    assert exported_ids(queue, statuses=("failed",)) == [bad["event_id"]]
+    assert queue.stats()["dead_lettered"] == 1
+    assert queue.requeue_failed() == 1
+    assert set(exported_ids(queue)) == {bad["event_id"], good["event_id"]}
+
+
+def test_stats_describe_a_mixed_queue(queue):
+    queue.add(rows(status_event(at=minutes_ago(30)), status_event(), status_event()))
+    created = {
+        "event_id": "01JCREATEDCREATEDCREATEDCR",
+        **{k: v for k, v in status_event().items() if k != "event_id"},
+        "event_type": "WPCreated",
+        "payload": {"wp_id": "WP01", "title": "t", "feature_slug": "001-demo"},
+    }
+    queue.add(rows(created))
+    stats = queue.stats(top=1)
+    assert stats["depth"] == 4
+    assert stats["by_status"] == {"pending": 4, "failed": 0}
+    assert 29 * 60 < stats["oldest_event_age_seconds"] < 31 * 60
+    assert stats["top_event_types"] == [{"event_type": "WPStatusChanged", "count": 3}]
+
+
+def test_a_locked_queue_waits_then_names_the_file(spec_kitty_home):
+    Queue().close()
+    holder = sqlite3.connect(spec_kitty_home / "event-queue.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with Queue(timeout=0.2) as queue, pytest.raises(QueueUnavailable) as info:
+            queue.add(rows(status_event()))
+    finally:
+        holder.execute("ROLLBACK")
+    assert "event-queue.db is locked by another process (waited 0.2s)" in str(info.value)
+    with Queue() as queue:
+        assert queue.add(rows(status_event())) == [True]
+
+
+def fill(n):
+    events = [status_event(at=minutes_ago(n - i)) for i in range(n)]
+    with Queue() as queue:
+        queue.add(rows(*events))
+    return events
+
+
+def open_after_damage(notes):
+    """Open (and use) the queue; damage is found either on open or on first read."""
+    try:
+        with Queue(notify=notes.append) as queue:
+            list(queue.export())
+    except QueueUnavailable as exc:
+        assert "was rebuilt" in str(exc)
+    with Queue(notify=notes.append) as queue:
+        return exported_ids(queue)
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside(spec_kitty_home):
+    spec_kitty_home.mkdir(parents=True)
+    (spec_kitty_home / "event-queue.db").write_bytes(b"definitely not sqlite\n" * 200)
+    notes = []
+    assert open_after_damage(notes) == []
+    damaged = list(spec_kitty_home.glob("event-queue.db.corrupt-*"))
+    assert len(damaged) == 1
+    assert damaged[0].read_bytes().startswith(b"definitely not sqlite")
+    assert notes == [
+        f"queue {spec_kitty_home / 'event-queue.db'} was damaged: moved it to {damaged[0]}, "
+        "recovered 0 event(s) into a new queue"
+    ]
+
+
+def test_a_truncated_queue_salvages_the_readable_rows(spec_kitty_home):
+    events = fill(400)
+    path = spec_kitty_home / "event-queue.db"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    notes = []
+    recovered = open_after_damage(notes)
+    assert 0 < len(recovered) < 400
+    assert set(recovered) <= {e["event_id"] for e in events}
+    assert f"recovered {len(recovered)} event(s)" in notes[0]
+
+
+def test_overwritten_pages_salvage_from_both_ends(spec_kitty_home):
+    events = fill(400)
+    path = spec_kitty_home / "event-queue.db"
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = b"\xff" * 8192
+    path.write_bytes(bytes(data))
+    notes = []
+    recovered = open_after_damage(notes)
+    assert len(recovered) > 200
+    assert set(recovered) <= {e["event_id"] for e in events}
+    assert f"recovered {len(recovered)} event(s)" in notes[0]
+    assert len(list(spec_kitty_home.glob("event-queue.db.corrupt-*"))) == 1

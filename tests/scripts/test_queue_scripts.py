@@ -1,0 +1,148 @@
+"""The first four scripts end to end, as a shell user chains them."""
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import VENV_BIN, json_lines
+from factories import PROJECT_UUID, minutes_ago, status_event
+
+BARE = {
+    "event_type": "WPStatusChanged",
+    "aggregate_id": "WP02",
+    "payload": {"wp_id": "WP02", "from_lane": "planned", "to_lane": "claimed"},
+}
+
+
+def lines(*records):
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+def test_enqueue_completes_bare_records_from_the_project_config(script, tmp_path):
+    (tmp_path / ".kittify").mkdir()
+    (tmp_path / ".kittify" / "config.yaml").write_text(
+        f"project:\n  uuid: {PROJECT_UUID}\n  slug: demo\n"
+    )
+    done = script("enqueue", input=lines(BARE, BARE), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    results = json_lines(done.stdout)
+    assert [r["status"] for r in results] == ["queued", "queued"]
+    events = json_lines(script("queue-export").stdout)
+    assert [e["event_id"] for e in events] == [r["event_id"] for r in results]
+    first, second = events
+    assert first["project_uuid"] == PROJECT_UUID and first["project_slug"] == "demo"
+    assert first["aggregate_type"] == "WorkPackage"
+    assert second["lamport_clock"] == first["lamport_clock"] + 1
+    assert first["node_id"] == second["node_id"]
+
+
+def test_enqueue_reports_duplicates_and_invalid_records(script):
+    event = status_event()
+    broken = status_event(payload={"wp_id": "WP01"})
+    done = script("enqueue", input=lines(event, event, broken))
+    assert done.returncode == 1
+    assert [(r["event_id"], r["status"]) for r in json_lines(done.stdout)] == [
+        (event["event_id"], "queued"),
+        (event["event_id"], "duplicate"),
+        (broken["event_id"], "invalid"),
+    ]
+    assert "payload is missing from_lane, to_lane" in json_lines(done.stdout)[2]["reason"]
+
+
+def test_bare_records_outside_a_project_are_invalid_with_the_fix(script, tmp_path):
+    done = script("enqueue", input=lines(BARE), cwd=tmp_path)
+    assert done.returncode == 1
+    [result] = json_lines(done.stdout)
+    assert result["status"] == "invalid"
+    assert "spec-kitty init" in result["reason"]
+
+
+def test_a_malformed_line_stops_after_queueing_the_lines_before_it(script):
+    good = status_event()
+    done = script("enqueue", input=lines(good) + "{oops\n" + lines(status_event()))
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        "enqueue: line 2: not JSON: Expecting property name enclosed in double quotes at column 2"
+    )
+    assert b"Traceback" not in done.stderr
+    assert [e["event_id"] for e in json_lines(script("queue-export").stdout)] == [good["event_id"]]
+
+
+def test_export_collapse_pipeline_in_a_real_shell(script, tmp_path):
+    events = [
+        status_event(to_lane="claimed", at=minutes_ago(3)),
+        status_event(from_lane="claimed", to_lane="canceled", at=minutes_ago(2)),
+        status_event(from_lane="for_review", to_lane="approved", at=minutes_ago(1)),
+    ]
+    script("enqueue", input=lines(*events))
+    piped = subprocess.run(
+        f"set -o pipefail; {VENV_BIN}/queue-export | {VENV_BIN}/collapse-lanes",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+    )
+    assert piped.returncode == 1
+    out = json_lines(piped.stdout)
+    assert [(e["payload"]["from_lane"], e["payload"]["to_lane"]) for e in out] == [
+        ("planned", "doing"),
+        ("doing", "done"),
+    ]
+    [error] = json_lines(piped.stderr)
+    assert error["event_id"] == events[2]["event_id"]
+    assert "unknown lane 'approved' in to_lane" in error["reason"]
+    # Collapsing happens on the way out; the queue keeps canonical lanes.
+    kept = json_lines(script("queue-export").stdout)
+    assert kept[0]["payload"]["to_lane"] == "claimed"
+
+
+def test_collapse_passes_other_events_untouched(script):
+    created = {"event_type": "WPCreated", "payload": {"wp_id": "WP01", "title": "x"}}
+    done = script("collapse-lanes", input=lines(created))
+    assert done.returncode == 0
+    assert json_lines(done.stdout) == [created]
+
+
+def test_closed_downstream_pipe_is_silent(script):
+    script("enqueue", input=lines(*[status_event() for _ in range(3000)]))
+    piped = subprocess.run(
+        f"{VENV_BIN}/queue-export | head -1", shell=True, capture_output=True, text=True
+    )
+    assert len(piped.stdout.splitlines()) == 1
+    assert piped.stderr == ""
+
+
+def test_queue_stats_is_one_json_object(script):
+    script("enqueue", input=lines(status_event(at=minutes_ago(10)), status_event()))
+    done = script("queue-stats")
+    [stats] = json_lines(done.stdout)
+    assert stats["depth"] == 2
+    assert stats["retry_counts"] == {"0": 2}
+    assert 590 < stats["oldest_event_age_seconds"] < 700
+
+
+def test_every_script_teaches_with_help(script):
+    for name in ("enqueue", "queue-export", "collapse-lanes", "queue-stats"):
+        done = script(name, "--help")
+        assert done.returncode == 0
+        assert b"example" in done.stdout and b"|" in done.stdout
+
+
+def test_bad_flags_are_usage_errors(script):
+    done = script("queue-export", "--limit", "zero")
+    assert done.returncode == 2
+    assert b"expected a positive whole number, got 'zero'" in done.stderr
+
+
+def test_eight_concurrent_enqueuers_lose_and_duplicate_nothing(script):
+    # Each process sends 300 events of its own plus 100 shared by all.
+    shared = [status_event() for _ in range(100)]
+    batches = [[status_event() for _ in range(300)] + shared for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(lambda batch: script("enqueue", input=lines(*batch)), batches))
+    assert all(d.returncode == 0 for d in done), [d.stderr for d in done]
+    statuses = [r["status"] for d in done for r in json_lines(d.stdout)]
+    assert statuses.count("queued") == 8 * 300 + 100
+    assert statuses.count("duplicate") == 7 * 100
+    exported = [e["event_id"] for e in json_lines(script("queue-export").stdout)]
+    expected = {e["event_id"] for batch in batches for e in batch}
+    assert len(exported) == len(expected) and set(exported) == expected
