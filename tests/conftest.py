@@ -53,3 +53,23 @@ def json_lines(data: bytes | str) -> list[dict]:
 @pytest.fixture
 def script():
     return run_script
+
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-password"
+
+
+@pytest.fixture
+def reference_server(tmp_path):
+    """The reference ingest server on 127.0.0.1 (free port), user demo/demo-password on every
+    project; yields the running ReferenceServer (`.url`, `.stored_events()`, `.store`)."""
+    from spec_kitty.server import ReferenceServer
+
+    server = ReferenceServer(
+        tmp_path / "reference-server.db",
+        users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": ["*"]}},
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
