@@ -4,7 +4,6 @@ from datetime import datetime
 
 import pytest
 from factories import status_event
-
 from spec_kitty.events.envelope import Event, InvalidEvent, check_envelope, new_event_id, utc_now
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from spec_kitty.events.lanes import LANES, Lane, UnknownLane, collapse_lane, parse_lane
 
 EXPECTED = {

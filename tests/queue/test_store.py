@@ -3,7 +3,6 @@ import sqlite3
 
 import pytest
 from factories import minutes_ago, status_event
-
 from spec_kitty.jsonl import dumps
 from spec_kitty.queue.store import Queue, QueueUnavailable, sortable_timestamp
 
