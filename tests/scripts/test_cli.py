@@ -1,0 +1,39 @@
+"""`spec-kitty` is the invoke Program over the package's tasks, usable from any directory."""
+
+import json
+
+from conftest import json_lines, run_script
+from factories import status_event
+
+
+def test_list_and_task_help_work_outside_any_project(tmp_path):
+    listed = run_script("spec-kitty", "--list", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert b"queue-requeue" in listed.stdout
+    helped = run_script("spec-kitty", "--help", "queue-requeue", cwd=tmp_path)
+    assert helped.returncode == 0
+    assert b"--all-failed" in helped.stdout
+
+
+def test_task_errors_are_one_line_with_the_usage_code(tmp_path):
+    done = run_script("spec-kitty", "queue-requeue", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == (
+        "spec-kitty queue-requeue: give --all-failed or one or more --event-id ID"
+    )
+
+
+def test_requeue_brings_dead_letters_back(tmp_path):
+    from spec_kitty.queue.store import Queue
+
+    event = status_event()
+    run_script("enqueue", input=json.dumps(event) + "\n")
+    with Queue() as queue:
+        queue.ack([{"event_id": event["event_id"], "status": "rejected"}], max_rejections=1)
+    assert json_lines(run_script("queue-export").stdout) == []
+    done = run_script("spec-kitty", "queue-requeue", "--all-failed", cwd=tmp_path)
+    assert done.returncode == 0
+    assert b"requeued 1 dead-lettered event(s)" in done.stderr
+    assert [e["event_id"] for e in json_lines(run_script("queue-export").stdout)] == [
+        event["event_id"]
+    ]
