@@ -50,6 +50,8 @@ def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
             raise MalformedLine(lineno, "not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
+        except RecursionError:
+            raise MalformedLine(lineno, "JSON nested too deeply") from None
         if not isinstance(record, dict):
             raise MalformedLine(lineno, f"expected a JSON object, got {type(record).__name__}")
         yield record

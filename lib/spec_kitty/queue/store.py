@@ -314,10 +314,10 @@ class _Guard:
                 f"queue {self.queue.path} turned out damaged and was rebuilt from its readable "
                 "events (see above); run the command again"
             ) from None
-        if "full" in str(exc):
+        if "full" in str(exc) or "I/O" in str(exc):
             raise QueueUnavailable(
-                f"queue {self.queue.path}: the disk is full; events already queued are intact, "
-                "free some space and retry"
+                f"queue {self.queue.path}: cannot write ({exc}: is the disk full?); "
+                "events already queued are intact, free some space and retry"
             ) from None
         raise QueueUnavailable(f"queue {self.queue.path}: {exc}") from None
 
