@@ -63,6 +63,7 @@ def test_success_and_duplicate_remove_rejected_counts_a_retry(queue):
     assert exported_ids(queue) == [bad["event_id"]]
     stats = queue.stats()
     assert stats["retry_counts"] == {"1": 1}
+    assert stats["top_failing_event_types"] == [{"event_type": "WPStatusChanged", "count": 1}]
     assert stats["top_failure_reasons"] == [
         {"category": "unknown", "reason": "bad lane", "count": 1}
     ]

@@ -264,10 +264,13 @@ class Queue:
         by_status = {PENDING: 0, FAILED: 0}
         retries: Counter = Counter()
         types: Counter = Counter()
+        failing: Counter = Counter()
         for status, retry_count, event_type, n in groups:
             by_status[status] += n
             retries[retry_count] += n
             types[event_type] += n
+            if retry_count or status == FAILED:
+                failing[event_type] += n
         age = None
         if oldest:
             then = datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -280,10 +283,8 @@ class Queue:
             "oldest_event_timestamp": oldest,
             "oldest_event_age_seconds": age,
             "retry_counts": {str(count): retries[count] for count in sorted(retries)},
-            "top_event_types": [
-                {"event_type": t, "count": n}
-                for t, n in sorted(types.items(), key=lambda item: (-item[1], item[0]))[:top]
-            ],
+            "top_event_types": _top(types, "event_type", top),
+            "top_failing_event_types": _top(failing, "event_type", top),
             "top_failure_reasons": [
                 {"category": c, "reason": r, "count": n} for c, r, n in reasons
             ],
@@ -291,6 +292,11 @@ class Queue:
 
     def _guard(self):
         return _Guard(self)
+
+
+def _top(counts: Counter, name: str, top: int) -> list[dict]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [{name: key, "count": n} for key, n in ranked]
 
 
 class _Guard:
