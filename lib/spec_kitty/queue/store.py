@@ -212,6 +212,17 @@ class Queue:
             return "unknown_event"
         return "dead_lettered" if row[0] == FAILED else "rejected"
 
+    def retry_counts(self, event_ids: list[str]) -> dict[str, int]:
+        """How often each of `event_ids` still queued has been rejected."""
+        with self._guard():
+            return {
+                event_id: count
+                for event_id in event_ids
+                for (count,) in self.db.execute(
+                    "SELECT retry_count FROM events WHERE event_id = ?", (event_id,)
+                )
+            }
+
     def requeue_failed(self, event_ids: Iterable[str] | None = None) -> int:
         """Move dead-lettered events back to pending (all of them, or the given ids)."""
         with self._guard(), _transaction(self.db):

@@ -1,0 +1,110 @@
+"""batch-send: post queued events to the sync server and write one result line per event."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import run_script, stdin_bytes, warn
+
+HELP = """\
+Reads event envelopes as JSON lines on stdin (sync lanes: pipe through collapse-lanes first) and
+POSTs them gzip-compressed to <server>/api/v1/events/batch/ with the stored login
+(`spec-kitty auth-login`), in chunks bounded by count and size. As each chunk is answered it writes
+one line per event the server settled:
+  {"event_id", "status": "success" | "duplicate" | "rejected",
+   "error"?, "error_code"?, "category"?, "event_type"?, "aggregate_id"?}
+category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, server_error, unknown.
+Events the server gave no verdict on get no line (they stay queued) and a warning on stderr.
+The access token is refreshed when due and after a 401. 429 and 5xx are retried with backoff.
+Exit 0 all accepted; 1 some rejected or left without a result; 2 bad input or usage;
+3 offline or the server kept failing (nothing lost); 4 log in again.
+
+example:
+  queue-export | collapse-lanes | batch-send | queue-ack
+"""
+
+
+def main() -> None:
+    from spec_kitty.sync.chunks import DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_EVENTS
+
+    parser = argparse.ArgumentParser(
+        prog="batch-send", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--server", help="server URL (default: the server of the stored login)")
+    parser.add_argument(
+        "--allow-insecure-http", action="store_true", help="allow http:// to a non-local host"
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=DEFAULT_CHUNK_EVENTS,
+        help=f"events per request (default {DEFAULT_CHUNK_EVENTS})",
+    )
+    parser.add_argument(
+        "--chunk-bytes",
+        type=_positive_int,
+        default=DEFAULT_CHUNK_BYTES,
+        help=f"uncompressed bytes per request (default {DEFAULT_CHUNK_BYTES})",
+    )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=30.0, help="seconds to wait for the server (default 30)"
+    )
+    parser.add_argument(
+        "--retries", type=int, default=4, help="retries after 429 or 5xx (default 4)"
+    )
+    parser.add_argument(
+        "--backoff",
+        type=_seconds,
+        default=0.5,
+        help="first retry delay in seconds, doubling (default 0.5)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=_seconds,
+        default=30.0,
+        help="most seconds spent waiting to retry one chunk (default 30)",
+    )
+    parser.add_argument("--progress", action="store_true", help="report progress on stderr")
+    args = parser.parse_args()
+    run_script("batch-send", lambda: _run(args))
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
+    return value
+
+
+def _run(args) -> int:
+    from spec_kitty.sync.send import SendOptions, open_sender, send_events
+
+    options = SendOptions(
+        server=args.server,
+        chunk_events=args.chunk_size,
+        chunk_bytes=args.chunk_bytes,
+        timeout=args.timeout,
+        retries=args.retries,
+        backoff=args.backoff,
+        max_wait=args.max_wait,
+        progress=args.progress,
+    )
+    return send_events(
+        stdin_bytes(),
+        sys.stdout,
+        options,
+        lambda: open_sender(options, args.allow_insecure_http, warn),
+        warn,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""queue-ack: apply batch-send's results to the offline queue."""
+
+import argparse
+import signal
+import sys
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, run_script, stdin_bytes, warn, write_record
+
+HELP = """\
+Reads result lines {"event_id", "status", ...} (as batch-send writes them) on stdin and applies
+them to the queue, one transaction per chunk of lines as they arrive: success and duplicate remove
+the event; rejected keeps it with retry_count + 1, the time and the reason, and dead-letters it
+(status failed) after --max-rejections. Result ids not in the queue are reported on stderr.
+Writes to stdout one line per rejection, {...the result, "outcome": "rejected" | "dead_lettered",
+"retry_count"}, and last a summary line {"summary": {"success", "duplicate", "rejected",
+"dead_lettered", "unknown_event", "ignored"}}. Exit 0 when every result was applied, 1 when some
+named unknown events or statuses, 2 on a malformed line (the lines before it are applied),
+5 when the queue is locked or the disk is full.
+
+While reading from a pipe it ignores Ctrl-C, so that what the server acknowledged before an
+interrupted sync is still applied; it stops when the sender stops.
+
+example:
+  queue-export | collapse-lanes | batch-send | queue-ack
+"""
+
+
+def main() -> None:
+    from spec_kitty.queue.store import DEFAULT_MAX_REJECTIONS
+
+    parser = argparse.ArgumentParser(
+        prog="queue-ack", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser.add_argument(
+        "--max-rejections",
+        type=int,
+        default=DEFAULT_MAX_REJECTIONS,
+        help=f"rejections before an event is dead-lettered (default {DEFAULT_MAX_REJECTIONS})",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    args = parser.parse_args()
+    run_script("queue-ack", lambda: _run(args))
+
+
+def _run(args) -> int:
+    from spec_kitty.queue.store import Queue
+    from spec_kitty.sync.ack import apply_results
+
+    if not sys.stdin.isatty():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with Queue(args.queue) as queue:
+        summary = apply_results(
+            stdin_bytes(),
+            queue,
+            args.max_rejections,
+            lambda line: write_record(sys.stdout, line),
+            warn,
+        )
+    write_record(sys.stdout, {"summary": summary.as_dict()})
+    if not args.quiet:
+        warn(f"queue-ack: {summary.describe()}")
+    return EXIT_SOME_FAILED if summary.unknown_event or summary.ignored else 0
+
+
+if __name__ == "__main__":
+    main()

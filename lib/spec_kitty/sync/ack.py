@@ -1,0 +1,135 @@
+"""queue-ack's work: apply batch-send's result lines to the queue as they arrive.
+
+Lines are applied in one transaction per read from the pipe, which is one batch-send chunk when
+the two run side by side, so an acknowledgement is on disk moments after the server gave it.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import IO
+
+from spec_kitty.jsonl import MalformedLine
+from spec_kitty.queue.store import Queue
+
+READ_SIZE = 1 << 16
+MAX_BATCH = 5000
+SHOWN_IDS = 10
+
+
+@dataclass
+class AckSummary:
+    success: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    dead_lettered: int = 0
+    unknown_event: int = 0
+    ignored: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        text = (
+            f"removed {self.success + self.duplicate} from the queue "
+            f"({self.success} accepted, {self.duplicate} duplicate), "
+            f"{self.rejected + self.dead_lettered} rejected"
+        )
+        if self.dead_lettered:
+            text += f" ({self.dead_lettered} now dead-lettered)"
+        if self.unknown_event or self.ignored:
+            text += f", {self.unknown_event} not in the queue, {self.ignored} with unknown status"
+        return text
+
+
+def line_batches(stream: IO[bytes], max_lines: int = MAX_BATCH) -> Iterator[list[bytes]]:
+    """The complete lines of each read from `stream`, as soon as they arrive."""
+    rest = b""
+    while data := stream.read1(READ_SIZE):
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        for start in range(0, len(lines), max_lines):
+            yield lines[start : start + max_lines]
+    if rest:
+        yield [rest]
+
+
+def apply_results(
+    stream: IO[bytes],
+    queue: Queue,
+    max_rejections: int,
+    on_rejection: Callable[[dict], None],
+    notify: Callable[[str], None],
+) -> AckSummary:
+    """Apply every result line of `stream`; `on_rejection` gets each rejection with its outcome
+    and retry count. A malformed line stops the run after the lines before it are applied."""
+    summary = AckSummary()
+    unknown: list[str] = []
+    lineno = 0
+    for lines in line_batches(stream):
+        results, error = [], None
+        for raw in lines:
+            lineno += 1
+            if raw.strip():
+                try:
+                    results.append(_result(raw, lineno))
+                except MalformedLine as exc:
+                    error = exc
+                    break
+        if results:
+            _apply(results, queue, max_rejections, summary, unknown, on_rejection, notify)
+        if error:
+            _report_unknown(unknown, notify)
+            raise error
+    _report_unknown(unknown, notify)
+    return summary
+
+
+def _apply(results, queue, max_rejections, summary, unknown, on_rejection, notify) -> None:
+    outcomes = queue.ack(results, max_rejections)
+    rejected = []
+    for result, outcome in zip(results, outcomes, strict=True):
+        if outcome == "removed":
+            if result["status"] == "success":
+                summary.success += 1
+            else:
+                summary.duplicate += 1
+        elif outcome in ("rejected", "dead_lettered"):
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            rejected.append({**result, "outcome": outcome})
+        elif outcome == "unknown_event":
+            summary.unknown_event += 1
+            unknown.append(result["event_id"])
+        else:
+            summary.ignored += 1
+            notify(
+                f"result for {result['event_id']} has status {result.get('status')!r} "
+                "(expected success, duplicate or rejected); the event stays queued"
+            )
+    if rejected:
+        counts = queue.retry_counts([r["event_id"] for r in rejected])
+        for line in rejected:
+            line["retry_count"] = counts.get(line["event_id"])
+            on_rejection(line)
+
+
+def _result(raw: bytes, lineno: int) -> dict:
+    try:
+        result = json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedLine(lineno, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(result, dict):
+        raise MalformedLine(lineno, f"expected a JSON object, got {type(result).__name__}")
+    if not isinstance(result.get("event_id"), str) or not isinstance(result.get("status"), str):
+        raise MalformedLine(lineno, "a result needs an event_id and a status")
+    return result
+
+
+def _report_unknown(unknown: list[str], notify: Callable[[str], None]) -> None:
+    if not unknown:
+        return
+    shown = ", ".join(unknown[:SHOWN_IDS])
+    more = f" and {len(unknown) - SHOWN_IDS} more" if len(unknown) > SHOWN_IDS else ""
+    notify(f"{len(unknown)} result(s) name events not in the queue (ignored): {shown}{more}")

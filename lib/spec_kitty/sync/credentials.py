@@ -1,0 +1,185 @@
+"""The login shared with spec-kitty 2.x: `~/.spec-kitty/credentials`, TOML, owner-only.
+
+The layout is the one 2.x clients write, so one login serves both tools:
+`[tokens] access, refresh, access_expires_at, refresh_expires_at`, `[user] username, team_slug`,
+`[server] url`. Files that keep the expiries in an `[expiries] access, refresh` table are read too,
+and keep that layout when we rewrite them. Tables and keys we do not know are kept as they were.
+Writes go to a temporary file renamed over the old one, under a lock file, so two processes
+refreshing at once never leave a torn file.
+"""
+
+import fcntl
+import os
+import stat
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spec_kitty.homes import ensure_private_dir, spec_kitty_home
+from spec_kitty.jsonl import EXIT_AUTH, ScriptError
+
+CREDENTIALS_FILE = "credentials"
+LOCK_SUFFIX = ".lock"
+
+
+class CredentialsError(ScriptError):
+    """The credentials file is missing, unreadable or unsafe; logging in again fixes it."""
+
+    exit_code = EXIT_AUTH
+
+
+@dataclass
+class Credentials:
+    access: str
+    refresh: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    username: str
+    server_url: str
+    team_slug: str | None = None
+
+    def access_expires_within(self, seconds: float) -> bool:
+        return (self.access_expires_at - datetime.now(UTC)).total_seconds() <= seconds
+
+    def refresh_expired(self) -> bool:
+        return self.refresh_expires_at <= datetime.now(UTC)
+
+
+def credentials_path() -> Path:
+    return spec_kitty_home() / CREDENTIALS_FILE
+
+
+def parse_moment(value: object, where: str) -> datetime:
+    """An expiry as written by either tool: ISO-8601 text (Z or offset) or a TOML datetime."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise CredentialsError(f"{where} is not an ISO-8601 time: {value!r}") from None
+    if not isinstance(value, datetime):
+        raise CredentialsError(f"{where} is missing or not a time")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+class CredentialStore:
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else credentials_path()
+        self.lock_path = self.path.with_name(self.path.name + LOCK_SUFFIX)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def locked(self):
+        """Hold the credentials lock (other processes wait) for a read-modify-write."""
+        ensure_private_dir(self.path.parent)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def load(self) -> Credentials:
+        doc = self._read()
+        tokens, user, server = (
+            _table(doc, name, self.path) for name in ("tokens", "user", "server")
+        )
+        expiries = doc.get("expiries")
+        if isinstance(expiries, dict):
+            access_at, refresh_at = expiries.get("access"), expiries.get("refresh")
+            where = "[expiries]"
+        else:
+            access_at, refresh_at = (
+                tokens.get("access_expires_at"),
+                tokens.get("refresh_expires_at"),
+            )
+            where = "[tokens]"
+        for key in ("access", "refresh"):
+            if not isinstance(tokens.get(key), str) or not tokens[key]:
+                raise CredentialsError(
+                    f"{self.path} has no [tokens] {key}; run `spec-kitty auth-login`"
+                )
+        if not isinstance(server.get("url"), str):
+            raise CredentialsError(f"{self.path} has no [server] url; run `spec-kitty auth-login`")
+        return Credentials(
+            access=tokens["access"],
+            refresh=tokens["refresh"],
+            access_expires_at=parse_moment(access_at, f"{self.path} {where} access expiry"),
+            refresh_expires_at=parse_moment(refresh_at, f"{self.path} {where} refresh expiry"),
+            username=str(user.get("username", "")),
+            server_url=server["url"],
+            team_slug=user.get("team_slug"),
+        )
+
+    def save(self, creds: Credentials) -> None:
+        """Write `creds` atomically, keeping whatever else the file holds. Call under `locked()`."""
+        import tomli_w
+
+        doc = self._read() if self.path.exists() else {}
+        tokens = doc.setdefault("tokens", {})
+        tokens["access"], tokens["refresh"] = creds.access, creds.refresh
+        if isinstance(doc.get("expiries"), dict):
+            doc["expiries"]["access"] = iso(creds.access_expires_at)
+            doc["expiries"]["refresh"] = iso(creds.refresh_expires_at)
+        else:
+            tokens["access_expires_at"] = iso(creds.access_expires_at)
+            tokens["refresh_expires_at"] = iso(creds.refresh_expires_at)
+        user = doc.setdefault("user", {})
+        user["username"] = creds.username
+        if creds.team_slug:
+            user["team_slug"] = creds.team_slug
+        else:
+            user.pop("team_slug", None)
+        doc.setdefault("server", {})["url"] = creds.server_url
+        self._write(tomli_w.dumps(doc).encode())
+
+    def clear(self) -> bool:
+        """Remove the credentials; returns whether there were any."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _read(self) -> dict:
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            raise CredentialsError(
+                f"not logged in (no {self.path}); run `spec-kitty auth-login`"
+            ) from None
+        if mode & 0o077:
+            raise CredentialsError(
+                f"{self.path} is readable or writable by others (mode "
+                f"{stat.S_IMODE(mode):03o}); refusing to use it. Fix it with: chmod 600 {self.path}"
+            )
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CredentialsError(
+                f"{self.path} is not valid TOML ({exc}); run `spec-kitty auth-login` to replace it"
+            ) from None
+
+    def _write(self, data: bytes) -> None:
+        ensure_private_dir(self.path.parent)
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, self.path)
+
+
+def _table(doc: dict, name: str, path: Path) -> dict:
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise CredentialsError(f"{path}: [{name}] is not a table; run `spec-kitty auth-login`")
+    return table

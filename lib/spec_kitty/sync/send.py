@@ -1,0 +1,233 @@
+"""batch-send's work: post chunks of events, settle each event from the answer, stream results.
+
+Every chunk's result lines are written and flushed as soon as its answer arrives, so whatever the
+server acknowledged is reported even if this process is stopped a moment later. Only the server's
+own verdict on an event produces a result line: offline, a failing server or an expired login end
+the run with nothing counted against the events that were not settled.
+"""
+
+import gzip
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, dumps
+from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
+from spec_kitty.sync.chunks import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_CHUNK_EVENTS,
+    Outgoing,
+    chunked,
+    read_events,
+    request_body,
+)
+from spec_kitty.sync.results import (
+    Settlement,
+    general_rejection,
+    rejection,
+    settle_refusal,
+    settle_results,
+)
+from spec_kitty.sync.transport import RetryPolicy, ServerUnreachable, post_with_retries
+
+BATCH_PATH = "/api/v1/events/batch/"
+PROGRESS_EVERY = 2.0
+
+
+@dataclass
+class SendOptions:
+    server: str | None
+    chunk_events: int = DEFAULT_CHUNK_EVENTS
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    timeout: float = 30.0
+    retries: int = 4
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    compresslevel: int = 1
+    progress: bool = False
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    success: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    unsettled: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def count(self, results: list[dict]) -> None:
+        for result in results:
+            status = result["status"]
+            if status == "success":
+                self.success += 1
+            elif status == "duplicate":
+                self.duplicate += 1
+            else:
+                self.rejected += 1
+
+
+class BatchSender:
+    def __init__(self, options: SendOptions, tokens: TokenKeeper, session, notify):
+        self.options = options
+        self.url = options.server + BATCH_PATH
+        self.tokens = tokens
+        self.session = session
+        self.notify = notify
+
+    def settle(self, chunk: list[Outgoing]) -> Settlement:
+        """The server's verdict on `chunk`, splitting it when the server says it is too large."""
+        response = self._post(chunk)
+        status = response.status_code
+        if 200 <= status < 300:
+            items = _json(response)
+            if not isinstance(items, dict) or not isinstance(items.get("results"), list):
+                raise ServerUnreachable(
+                    f"the server answered HTTP {status} without a results list; "
+                    "nothing was lost, the events stay queued: try again later"
+                )
+            return settle_results(chunk, items["results"])
+        if status == 413:
+            return self._split(chunk)
+        if status == 400:
+            return self._refused(chunk, _json(response))
+        if status == 403:
+            body = _json(response)
+            return Settlement(results=general_rejection(chunk, body, "forbidden"))
+        raise ScriptError(
+            f"the server answered HTTP {status} to {self.url}; check the server URL "
+            "(`spec-kitty auth-status`). Nothing was lost, the events stay queued"
+        )
+
+    def _post(self, chunk: list[Outgoing]):
+        body = gzip.compress(request_body(chunk), compresslevel=self.options.compresslevel)
+        access = self.tokens.access()
+        response = self._request(body, access)
+        if response.status_code == 401:
+            access = self.tokens.after_unauthorized(access)
+            response = self._request(body, access)
+            if response.status_code == 401:
+                raise AuthenticationNeeded(
+                    f"the server still refuses the refreshed login (HTTP 401); {RELOGIN}"
+                )
+        return response
+
+    def _request(self, body: bytes, access: str):
+        policy = RetryPolicy(self.options.retries, self.options.backoff, self.options.max_wait)
+        return post_with_retries(
+            self.session,
+            self.url,
+            self.options.timeout,
+            policy,
+            self.notify,
+            data=body,
+            headers={
+                "Authorization": f"Bearer {access}",
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+            },
+        )
+
+    def _split(self, chunk: list[Outgoing]) -> Settlement:
+        if len(chunk) == 1:
+            event = chunk[0]
+            return Settlement(
+                results=[
+                    rejection(
+                        event,
+                        f"the event ({len(event.text)} bytes) is larger than the server accepts "
+                        "(HTTP 413)",
+                        "payload_too_large",
+                        "unknown",
+                    )
+                ]
+            )
+        self.notify(f"the server found {len(chunk)} events too large a batch; sending halves")
+        middle = len(chunk) // 2
+        first, second = self.settle(chunk[:middle]), self.settle(chunk[middle:])
+        return Settlement(
+            first.results + second.results,
+            first.unsettled + second.unsettled,
+            first.warnings + second.warnings,
+        )
+
+    def _refused(self, chunk: list[Outgoing], body: object) -> Settlement:
+        settlement, summary = settle_refusal(chunk, body)
+        self.notify(f"the server refused a batch of {len(chunk)} (HTTP 400): {summary}")
+        if not settlement.results:
+            # Nothing singled out: the refusal is about every event in the batch.
+            return Settlement(results=general_rejection(chunk, body))
+        if settlement.unsettled:
+            # The other events were refused only for travelling with the bad ones: send them again.
+            again = self.settle(settlement.unsettled)
+            settlement.results.extend(again.results)
+            settlement.unsettled = again.unsettled
+            settlement.warnings.extend(again.warnings)
+        return settlement
+
+
+def send_events(
+    lines: Iterable[bytes],
+    out: IO[str],
+    options: SendOptions,
+    make_sender: Callable[[], BatchSender],
+    notify: Callable[[str], None],
+) -> int:
+    """Send every event of `lines`; write result lines per chunk; the exit code.
+
+    The sender (login, connection) is made only when there is a first chunk to send.
+    """
+    tally = Tally()
+    last_progress = tally.started
+    sender = None
+    try:
+        for chunk in chunked(read_events(lines), options.chunk_events, options.chunk_bytes):
+            sender = sender or make_sender()
+            settlement = sender.settle(chunk)
+            if settlement.results:
+                out.write("".join(dumps(result) + "\n" for result in settlement.results))
+                out.flush()
+            for warning in settlement.warnings:
+                notify(warning)
+            tally.sent += len(chunk)
+            tally.unsettled += len(settlement.unsettled)
+            tally.count(settlement.results)
+            if options.progress and time.monotonic() - last_progress >= PROGRESS_EVERY:
+                last_progress = time.monotonic()
+                notify(_progress(tally))
+    finally:
+        if options.progress and tally.sent:
+            notify(_progress(tally))
+    return EXIT_SOME_FAILED if tally.rejected or tally.unsettled else 0
+
+
+def open_sender(
+    options: SendOptions, allow_insecure_http: bool, notify: Callable[[str], None]
+) -> BatchSender:
+    """A sender for the stored login; `options.server` (None: the login's server) is resolved."""
+    from spec_kitty.sync.credentials import CredentialStore
+    from spec_kitty.sync.server_url import check_server_url, resolve_server
+    from spec_kitty.sync.transport import open_session
+
+    store = CredentialStore()
+    stored = store.load().server_url
+    options.server = check_server_url(resolve_server(options.server, stored), allow_insecure_http)
+    session = open_session()
+    tokens = TokenKeeper(store, session, options.server, options.timeout)
+    return BatchSender(options, tokens, session, notify)
+
+
+def _progress(tally: Tally) -> str:
+    elapsed = time.monotonic() - tally.started
+    return (
+        f"sent {tally.sent} event(s) in {elapsed:.1f}s: {tally.success} accepted, "
+        f"{tally.duplicate} duplicate, {tally.rejected} rejected, {tally.unsettled} left queued"
+    )
+
+
+def _json(response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None

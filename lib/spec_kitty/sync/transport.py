@@ -1,0 +1,139 @@
+"""HTTP to the sync server: one keep-alive session, network faults as exit 3, polite retries.
+
+Imported only by the processes that talk to the server (it pulls in requests).
+"""
+
+import random
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from spec_kitty import __version__
+from spec_kitty.jsonl import EXIT_OFFLINE, ScriptError
+
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+class ServerUnreachable(ScriptError):
+    """Offline, DNS failure, timeout, or a server that keeps failing: nothing was lost."""
+
+    exit_code = EXIT_OFFLINE
+
+
+@dataclass
+class RetryPolicy:
+    """Bounded retries for 429 and 5xx: exponential backoff with jitter, Retry-After honoured.
+
+    `max_wait` bounds the total sleeping of one request, so a sync never hangs for long.
+    """
+
+    retries: int = 4
+    base: float = 0.5
+    max_wait: float = 30.0
+    waited: float = field(default=0.0, init=False)
+
+    def next_delay(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before retry number `attempt` (0-based), or None to give up."""
+        if attempt >= self.retries:
+            return None
+        delay = retry_after if retry_after is not None else self.base * 2**attempt
+        delay *= random.uniform(1.0, 1.25) if retry_after is not None else random.uniform(0.5, 1.0)
+        if self.waited + delay > self.max_wait:
+            return None
+        self.waited += delay
+        return delay
+
+
+def open_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = f"spec-kitty-toolkit/{__version__}"
+    return session
+
+
+def post(
+    session: requests.Session,
+    url: str,
+    timeout: float,
+    **kwargs,
+) -> requests.Response:
+    """POST once; network failures become ServerUnreachable with a message saying what to do."""
+    try:
+        return session.post(url, timeout=timeout, **kwargs)
+    except requests.exceptions.SSLError as exc:
+        raise ServerUnreachable(
+            f"TLS handshake with {url} failed ({_reason(exc)}); for a private CA set "
+            "REQUESTS_CA_BUNDLE=/path/to/ca.pem. Nothing was lost, the events stay queued"
+        ) from None
+    except requests.exceptions.Timeout:
+        raise ServerUnreachable(
+            f"the server at {url} did not answer within {timeout:g}s; nothing was lost, "
+            "the events stay queued: run `spec-kitty sync-now` again later"
+        ) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise ServerUnreachable(
+            f"offline: cannot reach {url} ({_reason(exc)}); nothing was lost, the events stay "
+            "queued: run `spec-kitty sync-now` again when the server is reachable"
+        ) from None
+
+
+def post_with_retries(
+    session: requests.Session,
+    url: str,
+    timeout: float,
+    policy: RetryPolicy,
+    notify,
+    **kwargs,
+) -> requests.Response:
+    """POST, retrying 429 and 5xx answers; the last answer if it is not one of those."""
+    attempt = 0
+    while True:
+        response = post(session, url, timeout, **kwargs)
+        if response.status_code not in RETRYABLE:
+            return response
+        delay = policy.next_delay(attempt, retry_after(response))
+        if delay is None:
+            raise ServerUnreachable(
+                f"the server at {url} kept answering HTTP {response.status_code} "
+                f"({attempt + 1} attempt(s)); nothing was lost, the events stay queued: "
+                "run `spec-kitty sync-now` again later"
+            )
+        notify(f"server answered HTTP {response.status_code}; retrying in {delay:.1f}s")
+        time.sleep(delay)
+        attempt += 1
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _reason(exc: Exception) -> str:
+    """The innermost cause of a requests failure, in a few words."""
+    text = str(exc)
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "nodename nor servname",
+        "Temporary failure in name resolution",
+        "Connection reset",
+        "timed out",
+        "certificate verify failed",
+        "No route to host",
+        "Network is unreachable",
+    ):
+        if marker in text:
+            return marker.lower()
+    return text if len(text) < 160 else text[:157] + "..."
