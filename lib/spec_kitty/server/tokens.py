@@ -79,5 +79,5 @@ class TokenIssuer:
             raise TokenError(TOKEN_INVALID, f"the {token_type} token is not valid: {exc}") from None
         if claims["token_type"] != token_type:
             given = claims["token_type"]
-            raise TokenError(TOKEN_INVALID, f"expected a {token_type} token, got a {given} token")
+            raise TokenError(TOKEN_INVALID, f"expected an {token_type} token, got a {given} token")
         return claims

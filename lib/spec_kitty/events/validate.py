@@ -1,0 +1,182 @@
+"""Full validation of events against the contract schemas in contracts/schemas/.
+
+A problem names the event, the field path, the value found and what the contract expects, so a
+person can fix the event without reading the schema. `event_problems` judges an event as the
+server does (lanes must already be the 4 sync lanes); `queued_event_problems` judges a queued
+event as it will be sent, after the 7 -> 4 lane collapse.
+
+Validators are compiled once per process: the envelope without its per-type dispatch (`allOf`),
+and one validator per payload schema, chosen by event_type, so each event is checked against
+exactly the schemas that apply to it.
+"""
+
+from dataclasses import asdict, dataclass
+from functools import cache
+
+from spec_kitty.events import contract
+
+SCHEMA_MISMATCH = "schema_mismatch"
+UNKNOWN_LANE = "unknown_lane"
+
+LANE_FIELDS = ("from_lane", "to_lane")
+_ABSENT = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    event_id: str | None
+    path: str
+    found: object
+    expected: str
+    code: str = SCHEMA_MISMATCH
+
+    def message(self) -> str:
+        if self.code == UNKNOWN_LANE:
+            return f"unknown lane {self.found!r} in {self.path}: expected {self.expected}"
+        return f"{self.path}: found {_show(self.found)}, expected {self.expected}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _show(value: object) -> str:
+    if value is _ABSENT:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class _Validator:
+    """The full validator, and a fast check that may vouch for an instance first."""
+
+    full: object
+    certainly_valid: object
+
+    def problems(self, instance, event_id, prefix=""):
+        if self.certainly_valid(instance):
+            return []
+        return [_problem(event_id, err, prefix) for err in self.full.iter_errors(instance)]
+
+
+def _compiled(schema: dict) -> _Validator:
+    from jsonschema import Draft202012Validator
+
+    from spec_kitty.events.fastcheck import UnsupportedSchema, compile_check
+
+    full = Draft202012Validator(schema)
+    try:
+        fast = compile_check(schema)
+    except UnsupportedSchema:
+        fast = full.is_valid
+    return _Validator(full, fast)
+
+
+@cache
+def _envelope_validator() -> _Validator:
+    # The envelope's allOf dispatches the payload schema by event_type; here the payload
+    # validator is picked directly, so each event is checked against one payload schema.
+    schema = contract.load_schema("envelope.schema.json")
+    return _compiled({k: v for k, v in schema.items() if k != "allOf"})
+
+
+@cache
+def _payload_validator(event_type: str) -> _Validator:
+    return _compiled(contract.load_schema(f"payloads/{event_type}.schema.json"))
+
+
+def event_problems(event: dict) -> list[Problem]:
+    """Every way `event` breaks the contract as a server judges it; empty when it is valid."""
+    event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+    problems = _envelope_validator().problems(event, event_id)
+    event_type = event.get("event_type")
+    payload = event.get("payload")
+    if event_type in contract.event_types() and isinstance(payload, dict):
+        problems += _payload_validator(event_type).problems(payload, event_id, "payload")
+    return sorted(problems, key=_by_path)
+
+
+def queued_event_problems(event: dict) -> list[Problem]:
+    """Problems of a queued event as it would be sent: lanes collapsed first, then the schemas.
+
+    A lane that does not collapse is reported against the 7-lane model the queue holds.
+    """
+    from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+
+    payload = event.get("payload")
+    if event.get("event_type") != "WPStatusChanged" or not isinstance(payload, dict):
+        return event_problems(event)
+    event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+    expected = "one of " + ", ".join([lane.value for lane in Lane] + ["doing"])
+    collapsed, lane_problems = dict(payload), []
+    for name in LANE_FIELDS:
+        if name in collapsed:
+            try:
+                collapsed[name] = collapse_lane(collapsed[name], name)
+            except UnknownLane as exc:
+                path = f"payload.{name}"
+                lane_problems.append(Problem(event_id, path, exc.value, expected, UNKNOWN_LANE))
+    lane_paths = {p.path for p in lane_problems}
+    rest = event_problems({**event, "payload": collapsed})
+    return sorted(lane_problems + [p for p in rest if p.path not in lane_paths], key=_by_path)
+
+
+def _by_path(problem: Problem) -> str:
+    return problem.path
+
+
+def _problem(event_id: str | None, error, prefix: str = "") -> Problem:
+    parts = [prefix] if prefix else []
+    parts += [f"[{p}]" if isinstance(p, int) else str(p) for p in error.absolute_path]
+    kind, rule = error.validator, error.validator_value
+    if kind == "required":
+        missing = _missing_field(error)
+        return Problem(event_id, _join([*parts, missing]), _ABSENT, "a value (required field)")
+    path = _join(parts) or "(event)"
+    lane_field = prefix == "payload" and parts[-1] in LANE_FIELDS
+    if kind == "enum" and lane_field and isinstance(error.instance, str):
+        return Problem(event_id, path, error.instance, _expected(kind, rule), UNKNOWN_LANE)
+    return Problem(event_id, path, error.instance, _expected(kind, rule))
+
+
+def _missing_field(error) -> str:
+    # jsonschema words it "'name' is a required property"; the name is the quoted part.
+    message = error.message
+    return message.split("'")[1] if message.count("'") >= 2 else message
+
+
+def _join(parts: list[str]) -> str:
+    return ".".join(parts).replace(".[", "[")
+
+
+def _expected(kind: str, rule: object) -> str:
+    if kind == "type":
+        kinds = rule if isinstance(rule, list) else [rule]
+        return "a value of type " + " or ".join(kinds)
+    if kind == "enum":
+        return "one of " + ", ".join(str(v) for v in rule)
+    if kind == "const":
+        return f"exactly {rule!r}"
+    if kind == "pattern":
+        return f"a string matching {rule}"
+    if kind == "minimum":
+        return f"a number >= {rule}"
+    if kind == "minLength":
+        return f"a string of at least {rule} character(s)"
+    return f"to satisfy {kind}: {rule!r}"
+
+
+@cache
+def document_validator(name: str):
+    """A jsonschema validator for any contract schema file (e.g. "batch-response.schema.json"),
+    with the references between the files resolved."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    root = contract.schemas_dir()
+    resources = []
+    for path in sorted(root.rglob("*.schema.json")):
+        schema = contract.load_schema(str(path.relative_to(root)))
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    registry = Registry().with_resources(resources)
+    return Draft202012Validator(contract.load_schema(name), registry=registry)

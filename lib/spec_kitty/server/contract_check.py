@@ -1,0 +1,251 @@
+"""Replaying the contract fixtures (contracts/fixtures/*.json) against a server.
+
+A fixture is {"name", "description", "steps": [{"request", "expect", "save"?}]}. Strings may hold
+placeholders, filled fresh for every run so a fixture can be replayed against the same server:
+
+    {{event_id:LABEL}}          a new ULID per label and run (same label, same id)
+    {{now}}                     the current UTC time, ISO-8601
+    {{project_uuid}}            a project the checking user may write to
+    {{forbidden_project_uuid}}  a project the checking user may NOT write to
+    {{access_token}} {{refresh_token}}   from logging in as the checking user for this fixture
+    {{username}} {{password}}
+    {{forged_access_token}}     a well-formed JWT signed with a key the server does not know
+    {{expired_access_token}}    an expired access token the server issued (given by the caller;
+                                without one, fixtures that need it are skipped)
+    {{NAME}}                    a value saved by an earlier step: "save": {"NAME": "body key"}
+
+A request is {"method", "path", "headers"?, "json"? | "raw"?, "encoding"?: "gzip" | "identity"}.
+An expectation is {"status", "body"?, "headers"?, "schema"?}; see fixture_match for the body rules;
+"schema" names a file in contracts/schemas/ the whole body must satisfy.
+"""
+
+import gzip
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
+from spec_kitty.server.fixture_match import differences
+
+_PLACEHOLDER = re.compile(r"\{\{([a-z_]+(?::[A-Za-z0-9_-]+)?)\}\}")
+SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "password")
+_TOKEN_KEYS = ("access", "refresh")
+
+PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+
+@dataclass
+class CheckSettings:
+    server: str
+    username: str
+    password: str
+    project_uuid: str
+    forbidden_project_uuid: str
+    expired_access_token: str | None = None
+    verify: bool | str = True
+    timeout: float = 30.0
+
+
+def fixtures_dir() -> Path:
+    from spec_kitty.shipped import shipped_dir
+
+    return shipped_dir("contracts") / "fixtures"
+
+
+def load_fixtures(directory: Path | None = None) -> list[dict]:
+    """Every fixture of `directory`, in file-name order."""
+    fixtures = []
+    for path in sorted((directory or fixtures_dir()).glob("*.json")):
+        try:
+            fixture = json.loads(path.read_text())
+        except ValueError as exc:
+            raise ScriptError(f"fixture {path.name} is not valid JSON: {exc}") from None
+        fixture.setdefault("name", path.stem)
+        fixtures.append(fixture)
+    return fixtures
+
+
+def check_all(settings: CheckSettings, fixtures: list[dict]) -> Iterator[dict]:
+    """One outcome per fixture: {"fixture", "status": pass | fail | skip, ...}."""
+    import requests
+
+    with requests.Session() as session:
+        session.verify = settings.verify
+        for fixture in fixtures:
+            yield Replay(settings, session).check(fixture)
+
+
+class Replay:
+    """One run of one fixture: its placeholder values and the session it sends with."""
+
+    def __init__(self, settings: CheckSettings, session):
+        self.settings = settings
+        self.session = session
+        self.values: dict[str, object] = {
+            "project_uuid": settings.project_uuid,
+            "forbidden_project_uuid": settings.forbidden_project_uuid,
+            "username": settings.username,
+            "password": settings.password,
+            "forged_access_token": _forged_token(settings.username),
+        }
+        if settings.expired_access_token:
+            self.values["expired_access_token"] = settings.expired_access_token
+
+    def check(self, fixture: dict) -> dict:
+        outcome = {"fixture": fixture["name"]}
+        text = json.dumps(fixture)
+        if "{{expired_access_token}}" in text and "expired_access_token" not in self.values:
+            return {
+                **outcome,
+                "status": SKIP,
+                "reason": "needs an expired access token issued by this server "
+                "(SPEC_KITTY_CONTRACT_EXPIRED_TOKEN)",
+            }
+        if "{{access_token}}" in text or "{{refresh_token}}" in text:
+            self._log_in()
+        for number, step in enumerate(fixture["steps"], 1):
+            request = self._filled(step["request"])
+            response = self._send(request)
+            found = _body(response)
+            diffs = self._step_differences(self._filled(step["expect"]), response, found)
+            if diffs:
+                return {
+                    **outcome,
+                    "status": FAIL,
+                    "step": number,
+                    "request": f"{request['method']} {request['path']}",
+                    "differences": self._redacted(diffs),
+                }
+            for name, key in step.get("save", {}).items():
+                self.values[name] = found.get(key) if isinstance(found, dict) else None
+        return {**outcome, "status": PASS, "steps": len(fixture["steps"])}
+
+    def _log_in(self) -> None:
+        response = self._send(
+            {
+                "method": "POST",
+                "path": "/api/v1/token/",
+                "json": {"username": self.settings.username, "password": self.settings.password},
+            }
+        )
+        body = _body(response)
+        if response.status_code != 200 or not isinstance(body, dict) or "access" not in body:
+            error = body.get("error") if isinstance(body, dict) else None
+            raise ScriptError(
+                f"login as {self.settings.username!r} at {self.settings.server} failed: "
+                f"HTTP {response.status_code} {error or ''}".rstrip(),
+                EXIT_AUTH,
+            )
+        self.values["access_token"] = body["access"]
+        self.values["refresh_token"] = body["refresh"]
+
+    def _filled(self, template: object) -> object:
+        if isinstance(template, dict):
+            return {key: self._filled(value) for key, value in template.items()}
+        if isinstance(template, list):
+            return [self._filled(value) for value in template]
+        if isinstance(template, str):
+            return _PLACEHOLDER.sub(lambda m: str(self._value(m.group(1))), template)
+        return template
+
+    def _value(self, name: str) -> object:
+        if name == "now":
+            return datetime.now(UTC).isoformat()
+        if name.startswith("event_id:") and name not in self.values:
+            from ulid import ULID
+
+            self.values[name] = str(ULID())
+        if name not in self.values:
+            raise ScriptError(f"fixture uses {{{{{name}}}}}, which no earlier step saved")
+        return self.values[name]
+
+    def _send(self, request: dict):
+        import requests
+
+        headers = dict(request.get("headers", {}))
+        data = None
+        if "json" in request:
+            data = json.dumps(request["json"]).encode()
+            headers.setdefault("Content-Type", "application/json")
+            if request.get("encoding", "identity") == "gzip":
+                data = gzip.compress(data)
+                headers["Content-Encoding"] = "gzip"
+        elif "raw" in request:
+            data = request["raw"].encode()
+        url = self.settings.server.rstrip("/") + request["path"]
+        try:
+            return self.session.request(
+                request["method"], url, data=data, headers=headers, timeout=self.settings.timeout
+            )
+        except requests.exceptions.SSLError as exc:
+            raise ScriptError(f"TLS failure talking to {self.settings.server}: {exc}") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ScriptError(
+                f"cannot reach {self.settings.server}: {type(exc).__name__}", EXIT_OFFLINE
+            ) from None
+
+    def _step_differences(self, expect: dict, response, found: object) -> list[dict]:
+        diffs = differences(expect["status"], response.status_code, "status")
+        for name, wanted in expect.get("headers", {}).items():
+            diffs += differences(wanted, response.headers.get(name), f"headers.{name}")
+        if "body" in expect:
+            diffs += differences(expect["body"], found)
+        if "schema" in expect:
+            from spec_kitty.events.validate import document_validator
+
+            for error in document_validator(expect["schema"]).iter_errors(found):
+                where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
+                diffs.append(
+                    {"path": f"body{where}", "expected": f"{expect['schema']}: {error.message}"}
+                )
+        return diffs
+
+    def _redacted(self, value: object) -> object:
+        """`value` with every secret this run knows replaced by its placeholder name."""
+        secrets_by_value = {
+            str(self.values[name]): f"<{name}>" for name in SECRET_NAMES if name in self.values
+        }
+        saved = [k for k in self.values if k not in SECRET_NAMES and "token" in k]
+        secrets_by_value.update({str(self.values[k]): f"<{k}>" for k in saved})
+        return _redact(value, secrets_by_value)
+
+
+def _redact(value: object, known: dict[str, str]) -> object:
+    if isinstance(value, dict):
+        return {
+            k: "<redacted>" if k in _TOKEN_KEYS and isinstance(v, str) else _redact(v, known)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v, known) for v in value]
+    if isinstance(value, str):
+        for secret, name in known.items():
+            value = value.replace(secret, name)
+    return value
+
+
+def _body(response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return {"unparsed_body": response.text[:500]}
+
+
+def _forged_token(username: str) -> str:
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "sub": username,
+        "token_type": "access",
+        "aud": "spec-kitty-sync",
+        "iat": now,
+        "exp": now + 600,
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(claims, secrets.token_hex(32), algorithm="HS256")
