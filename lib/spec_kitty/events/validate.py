@@ -10,6 +10,8 @@ and one validator per payload schema, chosen by event_type, so each event is che
 exactly the schemas that apply to it.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
 
@@ -35,8 +37,18 @@ class Problem:
             return f"unknown lane {self.found!r} in {self.path}: expected {self.expected}"
         return f"{self.path}: found {_show(self.found)}, expected {self.expected}"
 
+    @property
+    def kind(self) -> str:
+        """What went wrong where, without the event: the key problems are counted by."""
+        return f"{self.code} at {self.path}"
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "message": self.message()}
+
+
+def problem_counts(problems: Iterable[Problem]) -> dict[str, int]:
+    """How often each kind of problem occurs, most frequent first."""
+    return dict(Counter(problem.kind for problem in problems).most_common())
 
 
 def _show(value: object) -> str:

@@ -61,7 +61,8 @@ class ReferenceServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
-    def _bind(self) -> BaseWSGIServer:
+    def bind(self) -> BaseWSGIServer:
+        """Open the listening socket (OSError when the address is taken)."""
         self._server = make_server(
             self._host,
             self._port,
@@ -82,7 +83,7 @@ class ReferenceServer:
 
     def start(self) -> "ReferenceServer":
         """Listen, and serve from a background thread; returns once connections are accepted."""
-        server = self._bind()
+        server = self._server or self.bind()
         self._thread = threading.Thread(
             target=server.serve_forever, name="reference-server", daemon=True
         )
@@ -91,7 +92,7 @@ class ReferenceServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted."""
-        server = self._bind()
+        server = self._server or self.bind()
         try:
             server.serve_forever()
         finally:

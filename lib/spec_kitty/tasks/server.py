@@ -1,3 +1,131 @@
-"""Tasks of this concern; filled in as the concern lands."""
+"""Tasks of the reference ingest server: run it, and list what it stored."""
 
-TASKS: list = []
+from spec_kitty.tasks.base import task
+
+SERVER_DB = "reference-server.db"
+
+
+def _default_db():
+    from spec_kitty.homes import spec_kitty_home
+
+    return spec_kitty_home() / SERVER_DB
+
+
+@task(
+    help={
+        "host": "address to bind (default 127.0.0.1; anything else exposes the server)",
+        "port": "port to listen on (default 8000; 0 picks a free one)",
+        "db": f"SQLite file of stored events (default: $SPEC_KITTY_HOME/{SERVER_DB})",
+        "user": "a user as NAME:PASSWORD (repeatable)",
+        "users_file": "JSON or TOML file of users, projects and team slugs (see contracts/)",
+        "project": "limit a --user to a project as NAME:PROJECT_UUID (repeatable; default: all)",
+        "tls_cert": "PEM certificate: serve https (spec-kitty 2.x clients need it)",
+        "tls_key": "PEM private key for --tls-cert",
+        "access_lifetime": "access token lifetime in seconds (default 900)",
+        "refresh_lifetime": "refresh token lifetime in seconds (default 604800)",
+        "max_body_bytes": "largest batch body, sent or uncompressed (default 10485760)",
+        "rate_limit": "batches per user per minute before 429 (default: no limit)",
+        "log_requests": "print one line per request on stderr",
+    },
+    iterable=["user", "project"],
+    auto_shortflags=False,
+)
+def serve(
+    c,
+    host="127.0.0.1",
+    port=8000,
+    db=None,
+    user=None,
+    users_file=None,
+    project=None,
+    tls_cert=None,
+    tls_key=None,
+    access_lifetime=900,
+    refresh_lifetime=7 * 24 * 3600,
+    max_body_bytes=10 * 1024 * 1024,
+    rate_limit=None,
+    log_requests=False,
+):
+    """Run the reference ingest server (the SaaS stand-in) in the foreground until Ctrl-C."""
+    import signal
+
+    from spec_kitty.jsonl import ScriptError, warn
+    from spec_kitty.server import ReferenceServer
+    from spec_kitty.server.users import load_users_file, users_from_flags
+
+    if not user and not users_file:
+        raise ScriptError("give --user NAME:PASSWORD (repeatable) or --users-file FILE")
+    users = load_users_file(users_file) if users_file else {}
+    users.update(users_from_flags(user or [], project or []))
+    server = ReferenceServer(
+        db or _default_db(),
+        users=users,
+        host=host,
+        port=int(port),
+        access_lifetime=int(access_lifetime),
+        refresh_lifetime=int(refresh_lifetime),
+        max_body_bytes=int(max_body_bytes),
+        rate_limit=int(rate_limit) if rate_limit else None,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        quiet=not log_requests,
+    )
+    try:
+        server.bind()
+    except OSError as exc:
+        raise ScriptError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    warn(f"reference server on {server.url} (events in {server.store.path})")
+    warn(f"users: {', '.join(sorted(users))}; Ctrl-C stops it")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warn(f"warning: bound to {host}, reachable from other machines")
+    # werkzeug ends serve_forever quietly on Ctrl-C; a TERM (from a script or CI) ends it the same.
+    signal.signal(signal.SIGTERM, _interrupt)
+    server.serve_forever()
+    warn("stopped")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@task(
+    help={
+        "db": f"SQLite file of the server (default: $SPEC_KITTY_HOME/{SERVER_DB})",
+        "project": "only events of this project UUID",
+        "after": "only events stored after this sequence number",
+        "limit": "at most this many events",
+        "json": "one JSON object per stored event on stdout instead of a table",
+    }
+)
+def server_events(c, db=None, project=None, after=0, limit=None, json=False):
+    """List the events the reference server stored, in arrival order."""
+    import sys
+    from pathlib import Path
+
+    from spec_kitty.jsonl import ScriptError, dumps, warn
+    from spec_kitty.server.store import EventStore
+
+    path = db or _default_db()
+    if not Path(path).is_file():
+        raise ScriptError(f"no reference server database at {path}; give --db FILE")
+    store = EventStore(path)
+    try:
+        rows = store.stored_events(
+            [project] if project else None, after=int(after), limit=int(limit) if limit else None
+        )
+    finally:
+        store.close()
+    for row in rows:
+        if json:
+            sys.stdout.write(dumps(row) + "\n")
+        else:
+            event = row["event"]
+            sys.stdout.write(
+                f"{row['seq']:>7}  {row['received_at'][:19]}  {row['username']:<12} "
+                f"{event.get('event_type', ''):<22} {event.get('aggregate_id', ''):<20} "
+                f"{event.get('event_id', '')}\n"
+            )
+    warn(f"{len(rows)} stored event(s) listed from {path}")
+
+
+TASKS = [serve, server_events]

@@ -1,0 +1,52 @@
+"""validate-events: check a stream of events against the contract schemas, after lane collapse."""
+
+import argparse
+import sys
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, read_records, run_script, stdin_bytes, warn
+
+HELP = """\
+Reads events as JSON lines on stdin, collapses the lanes of status events to the 4 sync lanes as
+sending would, and checks each event against contracts/schemas/. Writes one JSON line per
+problem to stdout: {"event_id", "path", "found", "expected", "code", "message"}, where code is
+schema_mismatch or unknown_lane. Ends with the number of events checked and counts by problem on
+stderr; the exit code is 1 when any event is invalid.
+
+example:
+  queue-export | validate-events | jq -r .message
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="validate-events",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args()
+    run_script("validate-events", _run)
+
+
+def _run() -> int:
+    from spec_kitty.events.validate import problem_counts, queued_event_problems
+    from spec_kitty.jsonl import dumps
+
+    checked = invalid = 0
+    found = []
+    write = sys.stdout.write
+    for event in read_records(stdin_bytes()):
+        checked += 1
+        problems = queued_event_problems(event)
+        if problems:
+            invalid += 1
+            found += problems
+            for problem in problems:
+                write(dumps(problem.to_dict()) + "\n")
+    warn(f"validate-events: {checked} event(s) checked, {invalid} invalid")
+    for kind, count in problem_counts(found).items():
+        warn(f"  {count:6d}  {kind}")
+    return EXIT_SOME_FAILED if invalid else 0
+
+
+if __name__ == "__main__":
+    main()
