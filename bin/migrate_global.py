@@ -1,0 +1,78 @@
+"""migrate-global: install the global runtime and migrate projects onto it, as JSON lines."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from spec_kitty.jsonl import read_records, run_script, stdin_bytes, write_record
+
+HELP = """\
+Installs or updates the package defaults in $KITTIFY_HOME (default ~/.kittify: templates/,
+missions/, manifest.json), then migrates each PROJECT given: files of its .kittify/ identical to
+a shipped default are removed, customised ones are kept (moved out of 1.x locations), configuration
+is left alone, and the project is marked migrated. With PROJECT "-", project directories are read
+from stdin as JSON lines {"project": "/path/to/repo"}.
+
+Writes one JSON line per file to stdout: {"scope": "global"|"project", "action", "path", "to"?,
+"reason"?, "home"|"project", "dry_run"}, action one of install, update, unchanged,
+skip-user-edited, retire (global); remove-identical, remove-duplicate, move-override,
+keep-override, untouched-config, conflict, mark-migrated (project). A summary per runtime goes to
+stderr. Running it again changes nothing and says so. Exit 1 when a project had conflicts (that
+project is left unchanged).
+
+example:
+  find ~/code -maxdepth 2 -name .kittify -printf '{"project": "%h"}\\n' \\
+    | migrate-global --dry-run - | jq -r 'select(.action != "unchanged") | [.action, .path] | @tsv'
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="migrate-global",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("projects", nargs="*", metavar="PROJECT", help="project directory, or -")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    args = parser.parse_args()
+    run_script("migrate-global", lambda: _run(args))
+
+
+def _run(args) -> int:
+    from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
+    from spec_kitty.runtime.migrate import ensure_global_runtime, migrate_project, raise_conflicts
+
+    _emit(ensure_global_runtime(dry_run=args.dry_run), "home", args.dry_run)
+    conflicted = 0
+    for project in _projects(args.projects):
+        report = migrate_project(project, dry_run=args.dry_run)
+        _emit(report, "project", args.dry_run)
+        try:
+            raise_conflicts(report)
+        except ScriptError as exc:
+            conflicted += 1
+            warn(f"migrate-global: {exc}")
+    return EXIT_SOME_FAILED if conflicted else 0
+
+
+def _projects(arguments: list[str]):
+    from spec_kitty.jsonl import ScriptError
+
+    for argument in arguments:
+        if argument != "-":
+            yield Path(argument)
+            continue
+        for record in read_records(stdin_bytes()):
+            if not isinstance(record.get("project"), str):
+                raise ScriptError(f'expected {{"project": "DIR"}}, got {record}')
+            yield Path(record["project"])
+
+
+def _emit(report: dict, where: str, dry_run: bool) -> None:
+    for action in report["actions"]:
+        write_record(sys.stdout, {**action, where: report[where], "dry_run": dry_run})
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
