@@ -1,3 +1,281 @@
-"""Tasks of this concern; filled in as the concern lands."""
+"""The workflow tasks: init, create-feature, setup-plan, finalize-tasks, implement, move-task,
+review, board and queue-backfill.
 
-TASKS: list = []
+Each prints what a person needs on stdout, or with --json one JSON object; warnings go to stderr.
+Every task imports its modules inside its body so `spec-kitty` starts quickly.
+"""
+
+from spec_kitty.tasks.base import task
+
+FEATURE = "the feature's slug or number (needed when there are several)"
+NO_COMMIT = "write the files but do not commit them"
+JSON = "print the result as one JSON object"
+AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
+
+
+def _emit(result: dict, as_json: bool, text: str) -> None:
+    from spec_kitty.jsonl import dumps
+
+    print(dumps(result) if as_json else text, flush=True)
+
+
+def _workspace_feature(feature, command: str):
+    from spec_kitty.workflow.state import choose_feature, open_workspace
+
+    workspace = open_workspace()
+    return workspace.root, choose_feature(workspace, feature, command)
+
+
+@task(help={"no_commit": NO_COMMIT, "json": JSON})
+def init(c, no_commit=False, json=False):
+    """Make this git repository a spec-kitty project: .kittify/config.yaml with the project
+    identity (uuid, slug), the global runtime installed, .worktrees/ ignored."""
+    from pathlib import Path
+
+    from spec_kitty.workflow.init import init_project
+
+    result = init_project(Path.cwd(), commit=not no_commit)
+    state = "created" if result["created"] else "already set up; identity kept"
+    _emit(
+        result, json, f"spec-kitty project {result['project_slug']} in {result['root']} ({state})"
+    )
+
+
+@task(
+    positional=["name"],
+    help={
+        "name": "the feature's name, e.g. 'Checkout flow'",
+        "mission": "mission whose templates to use (default: software-dev)",
+        "no_commit": NO_COMMIT,
+        "json": JSON,
+    },
+)
+def create_feature(c, name, mission=None, no_commit=False, json=False):
+    """Start a feature: kitty-specs/NNN-slug/ with spec.md (from the template) and meta.json,
+    committed on the current branch, which becomes the feature's target branch."""
+    from spec_kitty.workflow.planning import create_feature as create
+    from spec_kitty.workflow.state import open_workspace
+
+    result = create(open_workspace().root, name, mission, commit=not no_commit)
+    _emit(
+        result,
+        json,
+        f"created {result['spec']} (target branch {result['target_branch']}); next: write the "
+        f"spec, then `spec-kitty setup-plan --feature {result['feature']}`",
+    )
+
+
+@task(
+    help={
+        "feature": FEATURE,
+        "force": "replace an existing plan.md",
+        "no_commit": NO_COMMIT,
+        "json": JSON,
+    }
+)
+def setup_plan(c, feature=None, force=False, no_commit=False, json=False):
+    """Write the feature's plan.md from the plan template (never over an existing one without
+    --force)."""
+    from spec_kitty.workflow.planning import setup_plan as plan
+
+    root, chosen = _workspace_feature(feature, "setup-plan")
+    result = plan(root, chosen, force=force, commit=not no_commit)
+    _emit(
+        result,
+        json,
+        f"wrote {result['plan']}; next: write tasks.md, then "
+        f"`spec-kitty finalize-tasks --feature {chosen.slug}`",
+    )
+
+
+@task(help={"feature": FEATURE, "no_commit": NO_COMMIT, "json": JSON})
+def finalize_tasks(c, feature=None, no_commit=False, json=False):
+    """Create a prompt file tasks/WPnn-slug.md for each tasks.md section that has none (files
+    already there are kept); unknown dependencies and cycles are refused."""
+    from spec_kitty.workflow.planning import finalize_tasks as finalize
+
+    root, chosen = _workspace_feature(feature, "finalize-tasks")
+    result = finalize(root, chosen, commit=not no_commit)
+    lines = [f"created {item['path']}" for item in result["created"]]
+    lines.append(f"{len(result['created'])} new, {len(result['kept'])} kept")
+    _emit(result, json, "\n".join(lines))
+
+
+@task(
+    positional=["wp"],
+    help={
+        "wp": "the work package, e.g. WP01",
+        "feature": FEATURE,
+        "agent": AGENT,
+        "no_commit": NO_COMMIT,
+        "json": JSON,
+    },
+)
+def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
+    """Start a work package: its worktree .worktrees/NNN-slug-WPnn on its own branch, the WP
+    moved to doing; prints the prompt to follow and any review feedback to address."""
+    from spec_kitty.workflow.execution import default_agent
+    from spec_kitty.workflow.execution import implement as start
+    from spec_kitty.workflow.slugs import wp_id
+
+    chosen_wp = wp_id(wp)
+    root, chosen = _workspace_feature(feature, f"implement {chosen_wp}")
+    result = start(root, chosen, chosen_wp, agent or default_agent(), commit=not no_commit)
+    lines = [
+        f"{chosen_wp} is {result['lane']} in {result['worktree']} "
+        f"(branch {result['branch']} from {result['base']})",
+        f"prompt: {result['prompt']}",
+    ]
+    if result["feedback"]:
+        lines += ["", "review feedback to address:", result["feedback"]]
+    _emit(result, json, "\n".join(lines))
+
+
+@task(
+    positional=["wp"],
+    help={
+        "wp": "the work package, e.g. WP01",
+        "to": "target lane: planned, claimed, in_progress (doing), for_review, done, blocked, "
+        "canceled",
+        "note": "a note for the WP's activity log (also sent as history)",
+        "force": "move even where the rules or guards refuse (needs --reason)",
+        "reason": "why the move is forced",
+        "feature": FEATURE,
+        "agent": AGENT,
+        "no_commit": NO_COMMIT,
+        "json": JSON,
+    },
+)
+def move_task(
+    c,
+    wp,
+    to,
+    note=None,
+    force=False,
+    reason=None,
+    feature=None,
+    agent=None,
+    no_commit=False,
+    json=False,
+):
+    """Move a work package to another lane, if the 7-lane rules and their guards allow it."""
+    from spec_kitty.workflow.execution import default_agent
+    from spec_kitty.workflow.execution import move_task as move
+    from spec_kitty.workflow.slugs import wp_id
+
+    chosen_wp = wp_id(wp)
+    root, chosen = _workspace_feature(feature, f"move-task {chosen_wp} --to {to}")
+    result = move(
+        root,
+        chosen,
+        chosen_wp,
+        to,
+        agent or default_agent(),
+        note=note,
+        force=force,
+        reason=reason,
+        commit=not no_commit,
+    )
+    forced = " (forced)" if result["forced"] else ""
+    _emit(result, json, f"{chosen_wp}: {result['from_lane']} -> {result['to_lane']}{forced}")
+
+
+@task(
+    positional=["wp"],
+    help={
+        "wp": "the work package, e.g. WP01",
+        "approve": "accept the work: for_review -> done",
+        "reject": "send it back: for_review -> planned, with --feedback",
+        "feedback": "file with what must change (for --reject)",
+        "feature": FEATURE,
+        "agent": AGENT,
+        "no_commit": NO_COMMIT,
+        "json": JSON,
+    },
+)
+def review(
+    c,
+    wp,
+    approve=False,
+    reject=False,
+    feedback=None,
+    feature=None,
+    agent=None,
+    no_commit=False,
+    json=False,
+):
+    """Finish the review of a work package in for_review: --approve, or --reject --feedback FILE
+    (the feedback is kept in the WP file and shown by the next `implement`)."""
+    from pathlib import Path
+
+    from spec_kitty.jsonl import ScriptError
+    from spec_kitty.workflow.execution import default_agent
+    from spec_kitty.workflow.execution import review as decide
+    from spec_kitty.workflow.slugs import wp_id
+
+    if approve == reject:
+        raise ScriptError("give exactly one of --approve or --reject --feedback FILE")
+    chosen_wp = wp_id(wp)
+    root, chosen = _workspace_feature(feature, f"review {chosen_wp}")
+    result = decide(
+        root,
+        chosen,
+        chosen_wp,
+        agent or default_agent(),
+        approve=approve,
+        feedback_file=Path(feedback) if feedback else None,
+        commit=not no_commit,
+    )
+    _emit(result, json, f"{chosen_wp}: {result['verdict']}, now {result['to_lane']}")
+
+
+@task(help={"feature": FEATURE, "json": JSON})
+def board(c, feature=None, json=False):
+    """The work packages of a feature by lane, with their dependencies, and any place where the
+    files disagree with the status log."""
+    from spec_kitty.workflow.board import board as build
+    from spec_kitty.workflow.board import render_text
+    from spec_kitty.workflow.state import load_state
+
+    _root, chosen = _workspace_feature(feature, "board")
+    data = build(load_state(chosen))
+    _emit(data, json, render_text(data))
+
+
+@task(
+    help={
+        "feature": "only this feature's log (default: every feature)",
+        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "json": JSON,
+    }
+)
+def queue_backfill(c, feature=None, queue=None, json=False):
+    """Queue for sync every status change in the features' status logs that is not queued yet
+    (by event_id; safe to run any time)."""
+    from pathlib import Path
+
+    from spec_kitty.workflow.backfill import backfill
+    from spec_kitty.workflow.state import choose_feature, open_workspace
+
+    workspace = open_workspace()
+    only = choose_feature(workspace, feature, "queue-backfill").slug if feature else None
+    result = backfill(workspace.root, only, Path(queue) if queue else None)
+    _emit(
+        result,
+        json,
+        f"queued {result['queued']} status event(s) from the logs "
+        f"({result['already_queued']} were already queued)",
+    )
+
+
+TASKS = [
+    init,
+    create_feature,
+    setup_plan,
+    finalize_tasks,
+    implement,
+    move_task,
+    review,
+    board,
+    queue_backfill,
+]

@@ -1,0 +1,94 @@
+"""The board: every work package of a feature by lane, with its dependencies, and where the
+files disagree with the status log (or, before there is a log, a lane folder with a stale
+frontmatter)."""
+
+from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+from spec_kitty.workflow.state import FeatureState
+
+
+def board(state: FeatureState) -> dict:
+    lanes = state.lanes()
+    logged = state.logged
+    packages = []
+    disagreements = []
+    for wp_id, pkg in state.packages.items():
+        source = "status log" if wp_id in logged else pkg.stated_by
+        packages.append(
+            {
+                "wp_id": wp_id,
+                "title": pkg.title,
+                "lane": lanes[wp_id],
+                "lane_from": source,
+                "dependencies": [
+                    {"wp_id": d, "lane": lanes.get(d, "missing")} for d in pkg.dependencies
+                ],
+                "path": str(pkg.path.relative_to(state.feature.root)),
+            }
+        )
+        disagreement = _disagreement(wp_id, logged.get(wp_id), pkg)
+        if disagreement:
+            disagreements.append(disagreement)
+    return {
+        "feature": state.feature.slug,
+        "target_branch": state.feature.target_branch,
+        "work_packages": packages,
+        "disagreements": disagreements,
+    }
+
+
+def _disagreement(wp_id: str, logged: str | None, pkg) -> dict | None:
+    """Where the sources of a lane differ: every value, and which source is the truth."""
+    if logged is not None:
+        truth, truth_from = logged, "status log"
+        others = {"folder": pkg.folder, "frontmatter": pkg.frontmatter_lane}
+    elif pkg.folder:
+        truth, truth_from = pkg.folder, "folder"
+        others = {"frontmatter": pkg.frontmatter_lane}
+    else:
+        return None
+    differing = {
+        name: value
+        for name, value in others.items()
+        if value is not None and _view(value) != _view(truth)
+    }
+    if not differing:
+        return None
+    return {"wp_id": wp_id, truth_from: truth, **differing, "truth": truth_from}
+
+
+def _view(lane: str) -> str:
+    try:
+        return collapse_lane(lane)
+    except UnknownLane:
+        return lane
+
+
+def render_text(data: dict) -> str:
+    by_lane: dict[str, list[dict]] = {}
+    for package in data["work_packages"]:
+        by_lane.setdefault(package["lane"], []).append(package)
+    order = [lane.value for lane in Lane] + sorted(set(by_lane) - {lane.value for lane in Lane})
+    lines = [f"{data['feature']} (target branch {data['target_branch'] or 'not recorded'})"]
+    for lane in order:
+        if lane not in by_lane and lane not in (
+            Lane.PLANNED,
+            Lane.IN_PROGRESS,
+            Lane.FOR_REVIEW,
+            Lane.DONE,
+        ):
+            continue
+        members = by_lane.get(lane, [])
+        lines.append(f"\n{lane} ({len(members)})")
+        for package in members:
+            deps = ", ".join(f"{d['wp_id']} {d['lane']}" for d in package["dependencies"])
+            lines.append(
+                f"  {package['wp_id']}  {package['title']}" + (f"  [needs {deps}]" if deps else "")
+            )
+    if data["disagreements"]:
+        lines.append("\ndisagreements (the first source named is the truth):")
+        for item in data["disagreements"]:
+            values = ", ".join(
+                f"{k} says {v}" for k, v in item.items() if k not in ("wp_id", "truth")
+            )
+            lines.append(f"  {item['wp_id']}: {values}")
+    return "\n".join(lines)

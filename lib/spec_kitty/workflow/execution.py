@@ -1,0 +1,333 @@
+"""The execution commands: implement, move-task and review.
+
+Every move is appended to the status log first (the truth); the WP file's frontmatter `lane:`
+(and, in the 0.x layout, its lane folder) is then rewritten from it. A feature whose log does not
+yet know a work package is bootstrapped on its first move: one forced event per work package
+whose files state a lane other than planned, saying where that lane was read.
+
+implement's base: every dependency must be done. A done dependency whose branch is not yet
+merged into the target branch still holds work this one builds on, so the worktree starts from
+that branch when there is exactly one such; with several it refuses (merge them first), and with
+none it starts from the target branch.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from spec_kitty.events.lanes import Lane, collapse_lane
+from spec_kitty.jsonl import ScriptError
+from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
+from spec_kitty.workflow.changeset import Changeset
+from spec_kitty.workflow.features import Feature
+from spec_kitty.workflow.state import FeatureState, check_target_branch, load_state
+from spec_kitty.workflow.status_log import status_event, utc_timestamp
+from spec_kitty.workflow.wp_body import (
+    ACTIVITY,
+    FEEDBACK,
+    activity_line,
+    add_to_section,
+    feedback_entry,
+    latest_feedback,
+)
+from spec_kitty.workflow.wp_files import WorkPackage
+
+WORKTREES = ".worktrees"
+FINISHED = {Lane.DONE.value, Lane.CANCELED.value}
+
+
+def default_agent() -> str:
+    """Who acts: SPEC_KITTY_AGENT, else "user" (as spec-kitty 2.x records it)."""
+    return os.environ.get("SPEC_KITTY_AGENT") or "user"
+
+
+@dataclass
+class Move:
+    """One command's change to a work package: what it records and what it writes."""
+
+    state: FeatureState
+    wp: WorkPackage
+    targets: list[Lane]
+    actor: str
+    force: bool = False
+    reason: str | None = None
+    evidence: dict | None = None
+    review_ref: str | None = None
+    execution_mode: str = "direct_repo"
+
+
+def record(
+    changes: Changeset, move: Move, fields: dict, entries: list[tuple[str, str]]
+) -> list[dict]:
+    """Append the move (after any bootstrap) to the log and rewrite the WP file from it."""
+    state, feature = move.state, move.state.feature
+    logged = state.logged
+    events = [
+        status_event(
+            wp,
+            feature.slug,
+            Lane.PLANNED.value,
+            pkg.stated_lane,
+            move.actor,
+            force=True,
+            reason=f"bootstrap from {pkg.stated_by} lane {pkg.stated_lane} before the first move",
+        )
+        for wp, pkg in state.packages.items()
+        if wp not in logged and pkg.stated_lane != Lane.PLANNED.value
+    ]
+    current = state.lanes()[move.wp.wp_id]
+    for target in move.targets:
+        events.append(
+            status_event(
+                move.wp.wp_id,
+                feature.slug,
+                current,
+                target.value,
+                move.actor,
+                force=move.force,
+                reason=move.reason,
+                evidence=move.evidence,
+                review_ref=move.review_ref,
+                execution_mode=move.execution_mode,
+            )
+        )
+        current = target.value
+    changes.append_log(feature.log_path, events)
+    state.events.extend(events)
+    rewrite_wp_file(changes, feature, move.wp, {"lane": collapse_lane(current), **fields}, entries)
+    return events
+
+
+def rewrite_wp_file(
+    changes: Changeset,
+    feature: Feature,
+    wp: WorkPackage,
+    fields: dict,
+    entries: list[tuple[str, str]],
+) -> None:
+    """The derived views: frontmatter fields, body entries, and the lane folder in 0.x layout."""
+    raw, body = frontmatter.split(wp_files.set_fields(wp.path, fields))
+    for heading, entry in entries:
+        body = add_to_section(body, heading, entry)
+    if wp.folder and fields["lane"] != wp.folder:
+        moved = feature.tasks_dir / fields["lane"] / wp.path.name
+        changes.move(wp.path, moved)
+        wp.path, wp.folder = moved, fields["lane"]
+    changes.write(wp.path, frontmatter.join(raw or "", body))
+
+
+def follow_ups(state: FeatureState, wp_id: str, before: dict[str, str]) -> list[dict]:
+    """DependencyResolved for the dependents of a WP that just became done; FeatureCompleted."""
+    after = state.lanes()
+    slug = state.feature.slug
+    if after[wp_id] != Lane.DONE.value or before[wp_id] == Lane.DONE.value:
+        return []
+    found = [records.dependency_resolved(slug, dep, wp_id) for dep in state.dependents(wp_id)]
+    if all(lane in FINISHED for lane in after.values()):
+        found.append(records.feature_completed(slug, len(after)))
+    return found
+
+
+def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool = True) -> dict:
+    """Start a WP: its worktree on its own branch, and planned -> claimed -> in_progress."""
+    state = load_state(feature)
+    wp = state.package(wp_id)
+    target = _target_branch(root, feature, commit)
+    lanes = state.lanes()
+    lane = lanes[wp_id]
+    branch = f"{feature.slug}-{wp_id}"
+    worktree = root / WORKTREES / branch
+    result = {
+        "feature": feature.slug,
+        "wp_id": wp_id,
+        "branch": branch,
+        "worktree": str(worktree),
+        "prompt": str(wp.path),
+        "feedback": latest_feedback(frontmatter.split(wp.path.read_text(encoding="utf-8"))[1]),
+    }
+    if lane in (Lane.CLAIMED.value, Lane.IN_PROGRESS.value) and worktree.is_dir():
+        return {**result, "lane": lane, "base": wp.fields.get("base_branch"), "started": False}
+    if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
+        raise transitions.TransitionRefused(
+            f"{wp_id} is {lane}; implement starts a planned work package "
+            f"(see `spec-kitty board --feature {feature.slug}`)"
+        )
+    transitions.check_dependencies(wp_id, wp.dependencies, lanes)
+    branches = git.local_branches(root)
+    with Changeset(root) as changes:
+        if branch in branches:
+            base_branch = wp.fields.get("base_branch") or target
+            base_commit = wp.fields.get("base_commit") or git.rev_parse(root, base_branch)
+            if not worktree.is_dir():
+                git.add_worktree(root, worktree, branch, None)
+                changes.on_rollback(lambda: git.remove_worktree(root, worktree, None))
+        else:
+            base_branch = choose_base(root, feature, wp, target, branches)
+            base_commit = git.rev_parse(root, base_branch)
+            if base_commit is None:
+                raise ScriptError(f"branch {base_branch} has no commits yet; commit to it first")
+            git.add_worktree(root, worktree, branch, base_commit)
+            changes.on_rollback(lambda: git.remove_worktree(root, worktree, branch))
+        targets = [Lane.CLAIMED, Lane.IN_PROGRESS] if lane == Lane.PLANNED else [Lane.IN_PROGRESS]
+        move = Move(state, wp, targets, actor, execution_mode="worktree")
+        at = utc_timestamp()
+        fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
+        note = f"{lane} -> in_progress: implementation started in {WORKTREES}/{branch}"
+        events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
+        committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit)
+    sent = [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
+    records.send(root, [records.status_changed(e) for e in events] + sent)
+    return {
+        **result,
+        "prompt": str(wp.path),
+        "lane": Lane.IN_PROGRESS.value,
+        "base": base_branch,
+        "started": True,
+        "committed": committed,
+    }
+
+
+def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, branches) -> str:
+    unmerged = [
+        f"{feature.slug}-{dep}"
+        for dep in wp.dependencies
+        if f"{feature.slug}-{dep}" in branches
+        and not git.is_ancestor(root, f"{feature.slug}-{dep}", target)
+    ]
+    if len(unmerged) > 1:
+        raise ScriptError(
+            f"{wp.wp_id} builds on {', '.join(unmerged)}, not yet merged into {target}; merge "
+            f"them into {target} first, then run `spec-kitty implement {wp.wp_id}` again"
+        )
+    return unmerged[0] if unmerged else target
+
+
+def move_task(
+    root: Path,
+    feature: Feature,
+    wp_id: str,
+    to: str,
+    actor: str,
+    note: str | None = None,
+    force: bool = False,
+    reason: str | None = None,
+    commit: bool = True,
+) -> dict:
+    """Move a WP along the 7-lane model, guards first; --force (with a reason) skips them."""
+    transitions.require_reason(force, reason)
+    target = transitions.target_lane(to)
+    state = load_state(feature)
+    wp = state.package(wp_id)
+    _target_branch(root, feature, commit)
+    before = state.lanes()
+    current = before[wp_id]
+    if force:
+        if current == target.value:
+            raise transitions.TransitionRefused(f"{wp_id} is already in {target.value}")
+        targets = [target]
+    else:
+        targets = transitions.steps(wp_id, current, target)
+        _guard(root, feature, state, wp, current, target)
+    at = utc_timestamp()
+    text = f"{current} -> {target.value}" + (f" (forced: {reason})" if force else "")
+    entries = [(ACTIVITY, activity_line(at, actor, text + (f": {note}" if note else "")))]
+    move = Move(state, wp, targets, actor, force=force, reason=reason or note)
+    with Changeset(root) as changes:
+        events = record(changes, move, {}, entries)
+        committed = changes.commit(f"{feature.slug} {wp_id}: {current} -> {target.value}", commit)
+    sent = [records.status_changed(e) for e in events]
+    if note:
+        sent.append(records.history_added(feature.slug, wp_id, "note", note))
+    records.send(root, sent + follow_ups(state, wp_id, before))
+    return {
+        "feature": feature.slug,
+        "wp_id": wp_id,
+        "from_lane": current,
+        "to_lane": target.value,
+        "forced": force,
+        "committed": committed,
+    }
+
+
+def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
+    if target in (Lane.CLAIMED, Lane.IN_PROGRESS) and current in ("planned", "blocked"):
+        transitions.check_dependencies(wp.wp_id, wp.dependencies, state.lanes())
+    if target == Lane.FOR_REVIEW:
+        branch = f"{feature.slug}-{wp.wp_id}"
+        base = str(wp.fields.get("base_commit") or feature.target_branch or "HEAD")
+        ahead = git.commits_between(root, base, branch) if git.rev_parse(root, branch) else None
+        transitions.check_has_commits(wp.wp_id, branch, base, ahead)
+    transitions.check_review_path(wp.wp_id, target)
+
+
+def review(
+    root: Path,
+    feature: Feature,
+    wp_id: str,
+    actor: str,
+    approve: bool = False,
+    feedback_file: Path | None = None,
+    commit: bool = True,
+) -> dict:
+    """Approve (for_review -> done) or reject with feedback (for_review -> planned)."""
+    feedback = _read_feedback(feedback_file) if not approve else None
+    state = load_state(feature)
+    wp = state.package(wp_id)
+    _target_branch(root, feature, commit)
+    before = state.lanes()
+    if before[wp_id] != Lane.FOR_REVIEW.value:
+        raise transitions.TransitionRefused(
+            f"{wp_id} is {before[wp_id]}; review takes a work package in for_review "
+            f"(`spec-kitty move-task {wp_id} --to for_review`)"
+        )
+    at = utc_timestamp()
+    relative = str(wp.path.relative_to(root))
+    if approve:
+        verdict, target, status = "approved", Lane.DONE, "approved"
+        entries = [(ACTIVITY, activity_line(at, actor, "for_review -> done: review approved"))]
+        reason, ref = "review approved", None
+    else:
+        verdict, target, status = "changes_requested", Lane.PLANNED, "has_feedback"
+        entries = [
+            (FEEDBACK, feedback_entry(at, actor, feedback)),
+            (ACTIVITY, activity_line(at, actor, "for_review -> planned: changes requested")),
+        ]
+        reason, ref = "changes requested: see Review Feedback", f"{relative}#review-feedback"
+    evidence = {"review": {"reference": ref or reason, "reviewer": actor, "verdict": verdict}}
+    move = Move(state, wp, [target], actor, reason=reason, evidence=evidence, review_ref=ref)
+    fields = {"review_status": status, "reviewed_by": actor}
+    with Changeset(root) as changes:
+        events = record(changes, move, fields, entries)
+        committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit)
+    sent = [records.wp_assigned(feature.slug, wp_id, actor, "review")]
+    sent += [records.status_changed(e) for e in events]
+    sent.append(records.history_added(feature.slug, wp_id, "review", feedback or "approved"))
+    records.send(root, sent + follow_ups(state, wp_id, before))
+    return {
+        "feature": feature.slug,
+        "wp_id": wp_id,
+        "verdict": verdict,
+        "to_lane": target.value,
+        "committed": committed,
+    }
+
+
+def _read_feedback(path: Path | None) -> str:
+    if path is None:
+        raise ScriptError("--reject needs --feedback FILE with what must change")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"cannot read feedback file {path}: {exc}") from None
+    if not text.strip():
+        raise ScriptError(f"feedback file {path} is empty; say what must change")
+    return text
+
+
+def _target_branch(root: Path, feature: Feature, commit: bool) -> str:
+    if commit:
+        return check_target_branch(root, feature)
+    target = feature.target_branch or git.current_branch(root)
+    if not target:
+        raise ScriptError(f"{root} has a detached HEAD and {feature.slug} names no target branch")
+    return target

@@ -1,0 +1,148 @@
+"""The git operations the workflow needs, each one subprocess call (they cost a few ms each).
+
+HEAD and the worktree link are read from files, which needs no subprocess at all.
+"""
+
+import subprocess
+from pathlib import Path
+
+from spec_kitty.jsonl import ScriptError
+
+
+class GitError(ScriptError):
+    """A git command failed; the message carries git's own last line."""
+
+
+def git(root: Path, *args: str, input: str | None = None) -> str:
+    """Run `git args` in `root` and return its stdout; GitError with git's message on failure."""
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, input=input)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {lines[-1] if lines else 'no message'}")
+    return done.stdout
+
+
+def top_level(path: Path) -> Path:
+    """The top of the checkout holding `path` (the nearest directory with a `.git`)."""
+    for candidate in (path, *path.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    raise GitError(f"{path} is not inside a git repository; run `git init` first")
+
+
+def git_dir(path: Path) -> Path:
+    """The git directory of the checkout holding `path` (a linked worktree's own one)."""
+    top = top_level(path)
+    dot_git = top / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    text = dot_git.read_text().strip()
+    if not text.startswith("gitdir:"):
+        raise GitError(f"{dot_git} is neither a git directory nor a gitdir link")
+    linked = Path(text.removeprefix("gitdir:").strip())
+    return linked if linked.is_absolute() else (top / linked).resolve()
+
+
+def main_checkout(path: Path) -> Path:
+    """`path` itself, or for a path inside a linked worktree the same place in the main checkout.
+
+    Agents work inside `.worktrees/...`, but the status log and every commit belong to the main
+    checkout, so commands run there.
+    """
+    top = top_level(path)
+    own = git_dir(top)
+    if own == top / ".git":
+        return path
+    # A linked worktree's git dir is <main top>/.git/worktrees/<name>.
+    return own.parent.parent.parent / path.relative_to(top)
+
+
+def current_branch(root: Path) -> str | None:
+    """The branch checked out at `root`, or None when HEAD is detached."""
+    head = (git_dir(root) / "HEAD").read_text().strip()
+    prefix = "ref: refs/heads/"
+    return head[len(prefix) :] if head.startswith(prefix) else None
+
+
+def local_branches(root: Path) -> list[str]:
+    return git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+
+
+def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
+    """One commit of exactly `paths` (added, changed or removed), whatever else is staged.
+
+    Returns False, committing nothing, when those paths hold no change.
+    """
+    relative = [str(p.relative_to(root)) for p in paths]
+    git(root, "add", "-A", "--", *relative)
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", message, "--", *relative],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode == 0:
+        return True
+    output = (done.stderr + done.stdout).strip()
+    if "nothing to commit" in output or "no changes added to commit" in output:
+        return False
+    unstage(root, relative)
+    lines = output.splitlines()
+    raise GitError(f"git commit failed: {lines[-1] if lines else 'no message'}")
+
+
+def unstage(root: Path, relative: list[str]) -> None:
+    """Put the index for `relative` back to HEAD (or out of it, before the first commit)."""
+    has_head = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True
+    )
+    if has_head.returncode == 0:
+        subprocess.run(["git", "reset", "-q", "--", *relative], cwd=root, capture_output=True)
+    else:
+        subprocess.run(
+            ["git", "rm", "-q", "--cached", "-r", "--ignore-unmatch", "--", *relative],
+            cwd=root,
+            capture_output=True,
+        )
+
+
+def rev_parse(root: Path, ref: str) -> str | None:
+    done = subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", f"{ref}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def commits_between(root: Path, base: str, tip: str) -> int:
+    """How many commits `tip` has that `base` has not."""
+    return int(git(root, "rev-list", "--count", f"{base}..{tip}").strip())
+
+
+def is_ancestor(root: Path, commit: str, of: str) -> bool:
+    done = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", commit, of], cwd=root, capture_output=True
+    )
+    return done.returncode == 0
+
+
+def add_worktree(root: Path, path: Path, branch: str, base: str | None) -> None:
+    """A worktree at `path` on a new `branch` from `base`, or on the existing `branch` if None."""
+    if base is None:
+        git(root, "worktree", "add", "-q", str(path), branch)
+    else:
+        git(root, "worktree", "add", "-q", "-b", branch, str(path), base)
+
+
+def remove_worktree(root: Path, path: Path, branch: str | None) -> None:
+    """Undo `add_worktree`: the worktree, and the branch when it was made for it."""
+    subprocess.run(
+        ["git", "worktree", "remove", "--force", str(path)], cwd=root, capture_output=True
+    )
+    if branch:
+        subprocess.run(["git", "branch", "-q", "-D", branch], cwd=root, capture_output=True)

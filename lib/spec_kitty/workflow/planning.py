@@ -1,0 +1,200 @@
+"""The planning commands: create-feature, setup-plan and finalize-tasks.
+
+Each writes its files through a Changeset (all or nothing), commits them in one commit on the
+feature's target branch, then queues its sync events.
+"""
+
+import json
+from pathlib import Path
+
+from spec_kitty.jsonl import ScriptError
+from spec_kitty.workflow import frontmatter, git, records, templates
+from spec_kitty.workflow.changeset import Changeset
+from spec_kitty.workflow.features import DEFAULT_MISSION, Feature, next_number
+from spec_kitty.workflow.slugs import slugify
+from spec_kitty.workflow.state import check_target_branch, load_state
+from spec_kitty.workflow.status_log import utc_timestamp
+
+
+def create_feature(root: Path, name: str, mission: str | None, commit: bool = True) -> dict:
+    """kitty-specs/NNN-slug/ with spec.md (from the template) and meta.json."""
+    slug = slugify(name)
+    target = git.current_branch(root)
+    if target is None:
+        raise ScriptError(
+            f"{root} has a detached HEAD; check out the branch this feature should land on"
+        )
+    number = next_number(root, git.local_branches(root))
+    feature_slug = f"{number}-{slug}"
+    meta = {
+        "feature_number": number,
+        "slug": feature_slug,
+        "feature_slug": feature_slug,
+        "friendly_name": name.strip(),
+        "mission": mission or DEFAULT_MISSION,
+        "target_branch": target,
+        "vcs": "git",
+        "created_at": utc_timestamp(),
+    }
+    feature = Feature(root, feature_slug, meta)
+    spec_text = templates.fill(templates.SPEC, feature.mission, root, _values(feature))
+    spec = feature.directory / "spec.md"
+    with Changeset(root) as changes:
+        changes.make_dirs(feature.directory)
+        changes.write(spec, spec_text)
+        changes.write(feature.directory / "meta.json", json.dumps(meta, indent=2) + "\n")
+        committed = changes.commit(f"Create feature {feature_slug}: spec.md and meta.json", commit)
+    records.send(
+        root,
+        [
+            records.feature_created(feature_slug, target),
+            records.artifact_created(feature_slug, "spec", _relative(root, spec)),
+        ],
+    )
+    return {
+        "feature": feature_slug,
+        "number": number,
+        "mission": feature.mission,
+        "target_branch": target,
+        "spec": _relative(root, spec),
+        "committed": committed,
+    }
+
+
+def setup_plan(root: Path, feature: Feature, force: bool = False, commit: bool = True) -> dict:
+    """plan.md from the template, beside the feature's spec.md; never overwritten without force."""
+    spec = feature.directory / "spec.md"
+    plan = feature.directory / "plan.md"
+    if not spec.is_file():
+        raise ScriptError(
+            f"{spec} not found: the plan is made from the spec; write spec.md first "
+            "(`spec-kitty create-feature` creates it)"
+        )
+    if plan.exists() and not force:
+        raise ScriptError(f"{plan} already exists; pass --force to replace it with a fresh plan")
+    if commit:
+        check_target_branch(root, feature)
+    text = templates.fill(templates.PLAN, feature.mission, root, _values(feature))
+    with Changeset(root) as changes:
+        changes.write(plan, text)
+        committed = changes.commit(f"Plan feature {feature.slug}: plan.md", commit)
+    records.send(root, [records.artifact_created(feature.slug, "plan", _relative(root, plan))])
+    return {"feature": feature.slug, "plan": _relative(root, plan), "committed": committed}
+
+
+def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
+    """A prompt file per tasks.md section that lacks one; files authors already wrote are kept."""
+    tasks_md = feature.directory / "tasks.md"
+    if not tasks_md.is_file():
+        template = templates.template_path(templates.TASKS, feature.mission, root)
+        raise ScriptError(
+            f"{tasks_md} not found; write it first, one `## WP01: Title` section per work "
+            f"package (the tasks template is {template})"
+        )
+    if commit:
+        check_target_branch(root, feature)
+    state = load_state(feature)
+    if not state.sections:
+        raise ScriptError(
+            f"{tasks_md} has no work package sections; start each with a heading such as "
+            "`## WP01: Title`"
+        )
+    dependencies = {wp: pkg.dependencies for wp, pkg in state.packages.items()}
+    for section in state.sections:
+        dependencies.setdefault(section.wp_id, section.dependencies or [])
+    check_dependency_graph(dependencies, str(tasks_md))
+    lane_folders = any(pkg.folder for pkg in state.packages.values())
+    created = []
+    with Changeset(root) as changes:
+        for section in state.sections:
+            if section.wp_id in state.packages:
+                continue
+            folder = feature.tasks_dir / "planned" if lane_folders else feature.tasks_dir
+            path = folder / f"{section.wp_id}-{_file_slug(section.title)}.md"
+            deps = dependencies[section.wp_id]
+            changes.write(path, _prompt_file(root, feature, section, deps))
+            created.append((section, path, deps))
+        changes.track(tasks_md)
+        for package in state.packages.values():
+            changes.track(package.path)
+        committed = changes.commit(
+            f"Finalize tasks of {feature.slug}: {len(created)} new work package file(s)", commit
+        )
+    slug = feature.slug
+    events = [records.artifact_created(slug, "tasks", _relative(root, tasks_md))]
+    events += [records.wp_created(slug, s.wp_id, s.title, deps) for s, _p, deps in created]
+    records.send(root, events)
+    return {
+        "feature": slug,
+        "created": [{"wp_id": s.wp_id, "path": _relative(root, p)} for s, p, _d in created],
+        "kept": [_relative(root, pkg.path) for pkg in state.packages.values()],
+        "committed": committed,
+    }
+
+
+def check_dependency_graph(dependencies: dict[str, list[str]], where: str) -> None:
+    """ScriptError naming an unknown dependency, or the chain of a cycle."""
+    for wp, deps in dependencies.items():
+        unknown = [dep for dep in deps if dep not in dependencies]
+        if unknown:
+            raise ScriptError(
+                f"{where}: {wp} depends on {', '.join(unknown)}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not a work package of this feature"
+            )
+    done: set[str] = set()
+
+    def visit(wp: str, chain: list[str]) -> None:
+        if wp in chain:
+            cycle = chain[chain.index(wp) :] + [wp]
+            raise ScriptError(f"{where}: dependency cycle {' -> '.join(cycle)}; break one link")
+        if wp in done:
+            return
+        for dep in dependencies[wp]:
+            visit(dep, [*chain, wp])
+        done.add(wp)
+
+    for wp in dependencies:
+        visit(wp, [])
+
+
+def _prompt_file(root: Path, feature: Feature, section, deps: list[str]) -> str:
+    values = {
+        **_values(feature),
+        "wp_id": section.wp_id,
+        "wp_title": section.title,
+        "subtasks": section.subtasks,
+        "dependencies": deps,
+    }
+    body = templates.fill(templates.WP_PROMPT, feature.mission, root, values)
+    head = frontmatter.render(
+        {
+            "work_package_id": section.wp_id,
+            "title": section.title,
+            "lane": "planned",
+            "dependencies": deps,
+            "subtasks": section.subtasks,
+        }
+    )
+    return head + body
+
+
+def _values(feature: Feature) -> dict:
+    return {
+        "feature_name": feature.meta.get("friendly_name") or feature.slug[4:],
+        "feature_slug": feature.slug,
+        "feature_number": feature.number,
+        "mission": feature.mission,
+        "target_branch": feature.target_branch,
+        "created_at": feature.meta.get("created_at"),
+    }
+
+
+def _file_slug(title: str) -> str:
+    try:
+        return slugify(title)
+    except ScriptError:
+        return "work-package"
+
+
+def _relative(root: Path, path: Path) -> str:
+    return str(path.relative_to(root))

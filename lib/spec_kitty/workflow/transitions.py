@@ -1,0 +1,113 @@
+"""The 7-lane state machine of work packages: which moves are allowed, and the guards on them.
+
+    planned -> claimed -> in_progress -> for_review -> done
+Side moves: any open lane -> blocked or canceled; blocked -> planned, claimed or in_progress;
+claimed/in_progress -> planned (handing the work back); for_review -> in_progress (the
+implementer takes it back) or planned (review rejected). done and canceled are final.
+planned -> in_progress is the two moves planned -> claimed -> in_progress.
+
+A refused move says why and what would make it allowed. `--force` (always with a reason) moves
+a work package anywhere, guards and table notwithstanding, and the log records it as forced.
+"""
+
+from spec_kitty.events.lanes import Lane, UnknownLane, parse_lane
+from spec_kitty.jsonl import ScriptError
+
+PL, CL, IP, FR, DN, BL, CA = (
+    Lane.PLANNED,
+    Lane.CLAIMED,
+    Lane.IN_PROGRESS,
+    Lane.FOR_REVIEW,
+    Lane.DONE,
+    Lane.BLOCKED,
+    Lane.CANCELED,
+)
+
+ALLOWED: dict[Lane, frozenset[Lane]] = {
+    PL: frozenset({CL, BL, CA}),
+    CL: frozenset({IP, PL, BL, CA}),
+    IP: frozenset({FR, PL, BL, CA}),
+    FR: frozenset({DN, IP, PL, BL, CA}),
+    BL: frozenset({PL, CL, IP, CA}),
+    DN: frozenset(),
+    CA: frozenset(),
+}
+
+
+class TransitionRefused(ScriptError):
+    """A move the state machine or a guard does not allow; the message says what would."""
+
+
+def target_lane(value: str) -> Lane:
+    try:
+        return parse_lane(value)
+    except UnknownLane as exc:
+        raise ScriptError(str(exc)) from None
+
+
+def steps(wp_id: str, current: str, target: Lane) -> list[Lane]:
+    """The lanes a move passes through, ending at `target`; TransitionRefused when not allowed."""
+    try:
+        here = parse_lane(current)
+    except UnknownLane:
+        raise TransitionRefused(
+            f"{wp_id} is in lane {current!r}, which this tool does not know; "
+            "move it with --force --reason TEXT"
+        ) from None
+    if here == target:
+        raise TransitionRefused(f"{wp_id} is already in {target.value}")
+    if target in ALLOWED[here]:
+        return [target]
+    if here == PL and target == IP:
+        return [CL, IP]
+    if not ALLOWED[here]:
+        raise TransitionRefused(
+            f"{wp_id} is {here.value}, which is final; reopen it with --force --reason TEXT"
+        )
+    allowed = ", ".join(sorted(lane.value for lane in ALLOWED[here]))
+    raise TransitionRefused(
+        f"{wp_id} cannot move from {here.value} to {target.value}; from {here.value} it can go "
+        f"to: {allowed} (or use --force --reason TEXT)"
+    )
+
+
+def require_reason(force: bool, reason: str | None) -> None:
+    if force and not (reason and reason.strip()):
+        raise ScriptError("--force needs --reason TEXT saying why the move is forced")
+
+
+def check_dependencies(wp_id: str, dependencies: list[str], lanes: dict[str, str]) -> None:
+    """Starting work needs every dependency done."""
+    waiting = [
+        f"{dep} ({lanes.get(dep, 'missing')})"
+        for dep in dependencies
+        if lanes.get(dep) != Lane.DONE
+    ]
+    if waiting:
+        raise TransitionRefused(
+            f"{wp_id} depends on {', '.join(waiting)}, not done yet; finish "
+            f"{'it' if len(waiting) == 1 else 'them'} first (or --force --reason TEXT)"
+        )
+
+
+def check_has_commits(wp_id: str, branch: str, base: str | None, ahead: int | None) -> None:
+    """for_review needs work to review: commits on the WP branch beyond its base."""
+    if ahead is None:
+        raise TransitionRefused(
+            f"{wp_id} has no branch {branch} to review; run `spec-kitty implement {wp_id}` and "
+            "commit the work there (or --force --reason TEXT)"
+        )
+    if ahead == 0:
+        raise TransitionRefused(
+            f"{wp_id}'s branch {branch} has no commits beyond its base {base}; commit the work "
+            "in its worktree first (or --force --reason TEXT)"
+        )
+
+
+def check_review_path(wp_id: str, target: Lane) -> None:
+    """done is reached through a review, which records who approved it."""
+    if target == DN:
+        raise TransitionRefused(
+            f"{wp_id} reaches done through review: run `spec-kitty review {wp_id} --approve` "
+            "(or --force --reason TEXT)"
+        )
