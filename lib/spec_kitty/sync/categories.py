@@ -29,13 +29,22 @@ _CODES = {
     },
     "auth_expired": {
         "token_expired",
+        "token_invalid",
+        "token_revoked",
+        "token_missing",
         "token_not_valid",
         "not_authenticated",
         "authentication_failed",
         "expired_token",
     },
     "unknown_lane": {"invalid_lane", "lane_not_allowed", "unsupported_lane"},
-    "forbidden": {"permission_denied", "project_forbidden", "not_a_member", "access_denied"},
+    "forbidden": {
+        "no_project_access",
+        "permission_denied",
+        "project_forbidden",
+        "not_a_member",
+        "access_denied",
+    },
     "server_error": {"internal_error", "server_fault", "storage_error", "unavailable"},
 }
 

@@ -11,6 +11,7 @@ refreshing at once never leave a torn file.
 import fcntl
 import os
 import stat
+import tempfile
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,10 +120,14 @@ class CredentialStore:
         )
 
     def save(self, creds: Credentials) -> None:
-        """Write `creds` atomically, keeping whatever else the file holds. Call under `locked()`."""
+        """Write `creds` atomically, keeping whatever else a readable file holds (a broken or
+        unsafe one is replaced). Call under `locked()`."""
         import tomli_w
 
-        doc = self._read() if self.path.exists() else {}
+        try:
+            doc = self._read()
+        except CredentialsError:
+            doc = {}
         tokens = doc.setdefault("tokens", {})
         tokens["access"], tokens["refresh"] = creds.access, creds.refresh
         if isinstance(doc.get("expiries"), dict):
@@ -169,13 +174,17 @@ class CredentialStore:
 
     def _write(self, data: bytes) -> None:
         ensure_private_dir(self.path.parent)
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, self.path)
+        # mkstemp creates the file owner-only; it is renamed over the old one once complete.
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
 
 
 def _table(doc: dict, name: str, path: Path) -> dict:

@@ -145,8 +145,8 @@ def _reasons_by_event(chunk: list[Outgoing], details: object) -> dict[str, dict]
     if isinstance(details, list):
         for item in details:
             if isinstance(item, dict):
-                key = item.get("event_id", item.get("index"))
-                attach(key, item)
+                event_id = item.get("event_id")
+                attach(event_id if event_id in known else item.get("index"), item)
     elif isinstance(details, dict):
         nested = details.get("events")
         if isinstance(nested, list | dict):

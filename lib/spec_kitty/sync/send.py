@@ -180,6 +180,7 @@ def send_events(
     """
     tally = Tally()
     last_progress = tally.started
+    reported = False
     sender = None
     try:
         for chunk in chunked(read_events(lines), options.chunk_events, options.chunk_bytes):
@@ -194,10 +195,11 @@ def send_events(
             tally.unsettled += len(settlement.unsettled)
             tally.count(settlement.results)
             if options.progress and time.monotonic() - last_progress >= PROGRESS_EVERY:
-                last_progress = time.monotonic()
+                last_progress, reported = time.monotonic(), True
                 notify(_progress(tally))
     finally:
-        if options.progress and tally.sent:
+        # A long run that showed progress also shows where it ended.
+        if reported:
             notify(_progress(tally))
     return EXIT_SOME_FAILED if tally.rejected or tally.unsettled else 0
 

@@ -1,3 +1,174 @@
-"""Tasks of this concern; filled in as the concern lands."""
+"""Tasks of the SaaS sync: logging in and out, login status, and syncing the queue now."""
 
-TASKS: list = []
+from spec_kitty.tasks.base import task
+
+USERNAME_ENV = "SPEC_KITTY_USERNAME"
+PASSWORD_ENV = "SPEC_KITTY_PASSWORD"
+
+
+@task(
+    help={
+        "server": "server URL (default: the stored login's, SPEC_KITTY_SERVER_URL, or 2.x config)",
+        "username": f"user name (default: ${USERNAME_ENV}, else asked)",
+        "password_stdin": f"read the password from stdin (default: ${PASSWORD_ENV}, else asked)",
+        "allow_insecure_http": "allow http:// to a host other than this machine",
+        "timeout": "seconds to wait for the server (default 30)",
+    }
+)
+def auth_login(
+    c, server=None, username=None, password_stdin=False, allow_insecure_http=False, timeout=30.0
+):
+    """Log in to the sync server and store the tokens in ~/.spec-kitty/credentials (shared with
+    spec-kitty 2.x). The password is never stored or shown."""
+    import os
+    import sys
+    from getpass import getpass
+
+    from spec_kitty.jsonl import ScriptError, warn
+    from spec_kitty.sync.auth import login
+    from spec_kitty.sync.credentials import CredentialsError, CredentialStore
+    from spec_kitty.sync.server_url import check_server_url, resolve_server
+    from spec_kitty.sync.transport import open_session
+
+    store = CredentialStore()
+    try:
+        stored = store.load().server_url if store.exists() else None
+    except CredentialsError:
+        stored = None
+    url = check_server_url(resolve_server(server, stored), allow_insecure_http)
+    username = username or os.environ.get(USERNAME_ENV) or input("Username: ").strip()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = os.environ.get(PASSWORD_ENV) or getpass("Password: ")
+    if not username or not password:
+        raise ScriptError("a user name and a password are needed to log in")
+    creds = login(open_session(), url, username, password, float(timeout))
+    with store.locked():
+        store.save(creds)
+    team = f" (team {creds.team_slug})" if creds.team_slug else ""
+    warn(f"Logged in to {url} as {creds.username}{team}; tokens stored in {store.path}")
+
+
+@task
+def auth_logout(c):
+    """Forget the stored login (removes ~/.spec-kitty/credentials, for spec-kitty 2.x too)."""
+    from spec_kitty.jsonl import warn
+    from spec_kitty.sync.credentials import CredentialStore
+
+    store = CredentialStore()
+    with store.locked():
+        removed = store.clear()
+    warn(f"Logged out (removed {store.path})" if removed else "Not logged in")
+
+
+@task(help={"json": "print the status as one JSON object"})
+def auth_status(c, json=False):
+    """Who is logged in, to which server, and when each token expires (never the tokens).
+    Exits 4 when not logged in or the login has expired."""
+    from datetime import UTC, datetime
+
+    from invoke import Exit
+
+    from spec_kitty.jsonl import EXIT_AUTH, dumps
+    from spec_kitty.sync.credentials import CredentialStore, iso
+
+    creds = CredentialStore().load()
+    now = datetime.now(UTC)
+    status = {
+        "username": creds.username,
+        "team_slug": creds.team_slug,
+        "server": creds.server_url,
+        "access_expires_at": iso(creds.access_expires_at),
+        "access_valid": creds.access_expires_at > now,
+        "refresh_expires_at": iso(creds.refresh_expires_at),
+        "refresh_valid": creds.refresh_expires_at > now,
+    }
+    if json:
+        print(dumps(status))
+    else:
+        team = f" (team {creds.team_slug})" if creds.team_slug else ""
+        print(f"Logged in as {creds.username}{team} to {creds.server_url}")
+        print(f"  access token:  {_expiry_text(creds.access_expires_at, now)}")
+        print(f"  refresh token: {_expiry_text(creds.refresh_expires_at, now)}")
+        if not status["refresh_valid"]:
+            print("  the login has expired: run `spec-kitty auth-login`")
+    if not status["refresh_valid"]:
+        raise Exit(code=EXIT_AUTH)
+
+
+def _expiry_text(moment, now) -> str:
+    seconds = int((moment - now).total_seconds())
+    when = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if seconds <= 0:
+        return f"expired at {when}"
+    if seconds < 3600:
+        return f"expires at {when} (in {seconds // 60} min)"
+    if seconds < 2 * 86400:
+        return f"expires at {when} (in {seconds // 3600} h)"
+    return f"expires at {when} (in {seconds // 86400} days)"
+
+
+@task(
+    help={
+        "report": "write per-event failure details to this JSON file",
+        "json": "print the summary as one JSON object instead of text",
+        "server": "server URL (default: the stored login's)",
+        "allow_insecure_http": "allow http:// to a host other than this machine",
+        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "chunk_size": "events per request (default 1000)",
+        "timeout": "seconds to wait for the server per request (default 30)",
+        "retries": "retries after 429 or 5xx per request (default 4)",
+        "max_wait": "most seconds spent waiting to retry one request (default 30)",
+        "max_rejections": "rejections before an event is dead-lettered (default 5)",
+    }
+)
+def sync_now(
+    c,
+    report=None,
+    json=False,
+    server=None,
+    allow_insecure_http=False,
+    queue=None,
+    chunk_size=None,
+    timeout=None,
+    retries=None,
+    max_wait=None,
+    max_rejections=None,
+):
+    """Send every queued event to the sync server now: queue-export | collapse-lanes |
+    batch-send | queue-ack. Ends with `Synced: N, Duplicates: N, Failed: N (...)` and a next step
+    per failure category. Exit 0 all synced; 1 some failed; 3 offline (nothing lost);
+    4 log in again; 5 queue or sync lock busy."""
+    from pathlib import Path
+
+    from invoke import Exit
+
+    from spec_kitty.jsonl import dumps, warn
+    from spec_kitty.sync.pipeline import SyncOptions, run_sync
+
+    options = SyncOptions(
+        queue=queue,
+        server=server,
+        allow_insecure_http=allow_insecure_http,
+        chunk_size=chunk_size,
+        timeout=timeout,
+        retries=retries,
+        max_wait=max_wait,
+        max_rejections=max_rejections,
+        keep_failures=bool(report),
+    )
+    summary = run_sync(options, warn)
+    if report:
+        summary.write_report(Path(report))
+    if json:
+        print(dumps(summary.as_dict()))
+    else:
+        print(summary.line())
+        for step in summary.next_steps():
+            print(step)
+    if summary.exit_code:
+        raise Exit(code=summary.exit_code)
+
+
+TASKS = [auth_login, auth_logout, auth_status, sync_now]

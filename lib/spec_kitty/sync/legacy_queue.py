@@ -1,0 +1,95 @@
+"""Reading the unsynced events of a spec-kitty 2.x queue, strictly read-only.
+
+2.x keeps them in `~/.spec-kitty/queue.db` and `~/.spec-kitty/queues/queue-*.db`, table `queue`
+(id, event_id, event_type, data, timestamp, retry_count, coalesce_key), `data` holding the event as
+JSON. The files stay 2.x's: they are opened with SQLite's read-only mode and never changed.
+"""
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from spec_kitty.homes import spec_kitty_home
+from spec_kitty.jsonl import ScriptError
+
+REQUIRED_COLUMNS = {"id", "event_id", "event_type", "data", "timestamp", "retry_count"}
+
+
+def default_queue_files() -> list[Path]:
+    """The 2.x queue files present in the spec-kitty home, main queue first."""
+    home = spec_kitty_home()
+    main = home / "queue.db"
+    extra = sorted((home / "queues").glob("queue-*.db"))
+    return ([main] if main.is_file() else []) + extra
+
+
+def legacy_events(path: Path, notify: Callable[[str], None]) -> Iterator[dict]:
+    """The events queued in the 2.x queue file `path`, oldest first, as envelopes.
+
+    Rows whose data is not a JSON object are reported through `notify` and skipped.
+    """
+    db = _open_read_only(path)
+    try:
+        for row_id, event_id, event_type, data, timestamp in _rows(db, path):
+            event = _envelope(event_id, event_type, data, timestamp)
+            if event is None:
+                notify(f"{path}: row {row_id} ({event_id}) does not hold a JSON event; skipped")
+                continue
+            yield event
+    finally:
+        db.close()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise ScriptError(f"{path}: no such file (expected a spec-kitty 2.x queue.db)")
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(queue)")}
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise ScriptError(f"{path} is not a spec-kitty 2.x queue: {exc}") from None
+    missing = REQUIRED_COLUMNS - columns
+    if missing:
+        db.close()
+        what = "no table `queue`" if not columns else f"table `queue` lacks {sorted(missing)}"
+        raise ScriptError(
+            f"{path} is not a spec-kitty 2.x queue: {what} (expected columns "
+            f"{', '.join(sorted(REQUIRED_COLUMNS))})"
+        )
+    return db
+
+
+def _rows(db: sqlite3.Connection, path: Path) -> Iterator[tuple]:
+    try:
+        cursor = db.execute(
+            "SELECT id, event_id, event_type, data, timestamp FROM queue ORDER BY id"
+        )
+        while rows := cursor.fetchmany(1000):
+            yield from rows
+    except sqlite3.DatabaseError as exc:
+        raise ScriptError(f"{path}: cannot read the queue ({exc})") from None
+
+
+def _envelope(event_id, event_type, data, timestamp) -> dict | None:
+    try:
+        event = json.loads(data) if isinstance(data, str | bytes) else None
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    # The JSON is the event as 2.x built it; the row's columns fill in what older rows left out.
+    event.setdefault("event_id", event_id)
+    event.setdefault("event_type", event_type)
+    if "timestamp" not in event and timestamp is not None:
+        event["timestamp"] = _iso(timestamp)
+    return event
+
+
+def _iso(timestamp: object) -> object:
+    """2.x rows hold ISO text, or seconds since the epoch in older files."""
+    if isinstance(timestamp, int | float):
+        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+    return timestamp

@@ -1,0 +1,162 @@
+"""`sync-now`: queue-export | collapse-lanes | batch-send | queue-ack, as real OS pipes.
+
+The stages run as separate processes, all at once, data flowing between them through pipes; this
+process only watches: it reads collapse-lanes' rejections and queue-ack's rejections and summary,
+and checks every stage's exit status (like `set -o pipefail`). queue-ack, the one stage that
+writes to the queue, applies each chunk's results as batch-send reports them and keeps going
+after Ctrl-C until the sender stops, so an interrupted sync loses nothing; what the server took
+but nobody applied is simply answered `duplicate` next time.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.sync.lock import SyncLock
+from spec_kitty.sync.summary import SyncSummary
+
+STAGES = ("queue-export", "collapse-lanes", "batch-send", "queue-ack")
+INTERRUPTED = 130
+
+
+@dataclass
+class SyncOptions:
+    queue: str | None = None
+    server: str | None = None
+    allow_insecure_http: bool = False
+    chunk_size: int | None = None
+    timeout: float | None = None
+    retries: int | None = None
+    max_wait: float | None = None
+    max_rejections: int | None = None
+    keep_failures: bool = False
+
+
+def stage_commands(options: SyncOptions) -> list[list[str]]:
+    queue = ["--queue", options.queue] if options.queue else []
+    send = ["--progress"]
+    for flag, value in (
+        ("--server", options.server),
+        ("--chunk-size", options.chunk_size),
+        ("--timeout", options.timeout),
+        ("--retries", options.retries),
+        ("--max-wait", options.max_wait),
+    ):
+        if value is not None:
+            send += [flag, str(value)]
+    if options.allow_insecure_http:
+        send.append("--allow-insecure-http")
+    ack = [*queue, "--quiet"]
+    if options.max_rejections is not None:
+        ack += ["--max-rejections", str(options.max_rejections)]
+    return [
+        [_script("queue-export"), *queue],
+        [_script("collapse-lanes")],
+        [_script("batch-send"), *send],
+        [_script("queue-ack"), *ack],
+    ]
+
+
+def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary:
+    """Run one sync under the sync lock; the summary carries the exit code."""
+    summary = SyncSummary()
+    with SyncLock() as lock:
+        stages = _start(stage_commands(options), lock.fd)
+        export, collapse, send, ack = stages
+        unsent: list[dict] = []
+        watcher = threading.Thread(target=_watch_collapse, args=(collapse.stderr, unsent))
+        watcher.start()
+        interrupted = False
+        try:
+            _read_acks(ack.stdout, summary, options.keep_failures)
+        except KeyboardInterrupt:
+            # Every stage got the Ctrl-C too; queue-ack finishes applying what was acknowledged.
+            interrupted = True
+            notify("interrupted: applying what the server already acknowledged, then stopping")
+            _read_acks(ack.stdout, summary, options.keep_failures)
+        codes = [stage.wait() for stage in stages]
+        watcher.join()
+    for failure in unsent:
+        summary.add_failure(failure, options.keep_failures)
+    summary.exit_code = INTERRUPTED if interrupted else _exit_code(codes, summary, notify)
+    return summary
+
+
+def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
+    """Start every stage at once, each reading the previous one's stdout."""
+    stages: list[subprocess.Popen] = []
+    upstream = None
+    for index, command in enumerate(commands):
+        stage = subprocess.Popen(
+            command,
+            stdin=upstream if upstream is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if STAGES[index] == "collapse-lanes" else None,
+            pass_fds=(lock_fd,),
+        )
+        if upstream is not None:
+            # Only the two neighbours may hold a pipe, or a stage would never see end-of-input.
+            upstream.close()
+        upstream = stage.stdout
+        stages.append(stage)
+    return stages
+
+
+def _read_acks(stream, summary: SyncSummary, keep: bool) -> None:
+    for raw in stream:
+        record = json.loads(raw)
+        if "summary" in record:
+            counts = record["summary"]
+            summary.synced += counts.get("success", 0)
+            summary.duplicates += counts.get("duplicate", 0)
+        else:
+            summary.add_failure(record, keep)
+
+
+def _watch_collapse(stream, unsent: list[dict]) -> None:
+    """collapse-lanes reports each event it could not collapse as a JSON line on stderr."""
+    for raw in stream:
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and record.get("status") == "invalid":
+            unsent.append(
+                {
+                    "event_id": record.get("event_id"),
+                    "category": "unknown_lane",
+                    "error": record.get("reason"),
+                    "outcome": "not_sent",
+                }
+            )
+        else:
+            sys.stderr.write(raw.decode(errors="replace"))
+            sys.stderr.flush()
+
+
+def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], None]) -> int:
+    """The first stage failure that is not just "some records failed", like pipefail."""
+    for name, code in zip(STAGES, codes, strict=True):
+        if code < 0:
+            notify(f"sync-now: {name} was stopped by signal {-code}; nothing was lost")
+            return 128 - code
+        if code not in (0, EXIT_SOME_FAILED):
+            return code
+    if summary.failed or any(codes):
+        return EXIT_SOME_FAILED
+    return 0
+
+
+def _script(name: str) -> str:
+    """The stage's console script, from the same installation as this process."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise ScriptError(f"cannot find the `{name}` script; reinstall spec-kitty-toolkit")
+    return found
