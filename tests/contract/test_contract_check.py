@@ -1,0 +1,113 @@
+"""contract-check replays the shipped fixtures against the reference server on loopback."""
+
+import pytest
+from conftest import json_lines
+from spec_kitty.server import ReferenceServer
+
+PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
+PASSWORD = "checker-password"
+
+
+@pytest.fixture
+def checked_server(tmp_path):
+    """A reference server whose `checker` may write to PROJECT only, as the fixtures expect."""
+    users = {"checker": {"password": PASSWORD, "projects": [PROJECT]}}
+    with ReferenceServer(tmp_path / "contract.db", users=users) as server:
+        yield server
+
+
+def contract_check(script, server, *args, expired=None, password=PASSWORD):
+    env = {"SPEC_KITTY_CONTRACT_EXPIRED_TOKEN": expired} if expired else {}
+    return script(
+        "contract-check",
+        "--server",
+        server.url,
+        "--username",
+        "checker",
+        "--password-stdin",
+        *args,
+        input=password + "\n",
+        env=env,
+    )
+
+
+def test_every_fixture_passes_against_the_reference_server(checked_server, script):
+    expired = checked_server.issue_token("checker", lifetime=-60)
+    result = contract_check(script, checked_server, expired=expired)
+    outcomes = json_lines(result.stdout)
+    assert result.returncode == 0, result.stdout
+    assert len(outcomes) >= 16
+    assert {o["status"] for o in outcomes} == {"pass"}
+    assert "16 passed, 0 failed, 0 skipped" in result.stderr.decode()
+
+
+def test_fixtures_replay_again_on_the_same_server(checked_server, script):
+    expired = checked_server.issue_token("checker", lifetime=-60)
+    contract_check(script, checked_server, expired=expired)
+    again = contract_check(script, checked_server, expired=expired)
+    assert again.returncode == 0
+    assert {o["status"] for o in json_lines(again.stdout)} == {"pass"}
+
+
+def test_without_an_expired_token_that_fixture_is_skipped_not_failed(checked_server, script):
+    result = contract_check(script, checked_server)
+    skipped = [o for o in json_lines(result.stdout) if o["status"] == "skip"]
+    assert result.returncode == 0
+    assert [o["fixture"] for o in skipped] == ["14-expired-token"]
+    assert "SPEC_KITTY_CONTRACT_EXPIRED_TOKEN" in skipped[0]["reason"]
+
+
+def test_a_server_that_breaks_the_contract_gets_the_exact_difference(tmp_path, script):
+    # This user may write everywhere, so the forbidden-project fixture's event is accepted.
+    users = {"checker": {"password": PASSWORD, "projects": ["*"]}}
+    with ReferenceServer(tmp_path / "lax.db", users=users) as server:
+        result = contract_check(script, server)
+    failed = [o for o in json_lines(result.stdout) if o["status"] == "fail"]
+    assert result.returncode == 1
+    assert [o["fixture"] for o in failed] == ["16-forbidden-project"]
+    assert failed[0]["step"] == 1
+    assert {"path": "body.results[0].status", "expected": "rejected", "found": "success"} in (
+        failed[0]["differences"]
+    )
+
+
+def test_no_token_or_password_appears_in_the_output(tmp_path, script):
+    users = {"checker": {"password": PASSWORD, "projects": ["*"]}}
+    with ReferenceServer(tmp_path / "lax.db", users=users) as server:
+        expired = server.issue_token("checker", lifetime=-60)
+        result = contract_check(script, server, expired=expired)
+    output = result.stdout.decode() + result.stderr.decode()
+    assert PASSWORD not in output
+    assert expired not in output
+    assert "eyJ" not in output  # no JWT of any kind
+
+
+def test_a_wrong_password_exits_4(checked_server, script):
+    result = contract_check(script, checked_server, password="wrong")
+    assert result.returncode == 4
+    assert "login as 'checker'" in result.stderr.decode()
+
+
+def test_an_unreachable_server_exits_3(script, tmp_path):
+    class Gone:
+        url = "http://127.0.0.1:9"
+
+    result = contract_check(script, Gone())
+    assert result.returncode == 3
+    assert "cannot reach http://127.0.0.1:9" in result.stderr.decode()
+
+
+def test_fixture_requests_are_valid_batches_unless_they_show_a_bad_case():
+    """The good fixtures send only events that satisfy batch-request.schema.json."""
+    from spec_kitty.events.validate import document_validator
+    from spec_kitty.server.contract_check import CheckSettings, Replay, load_fixtures
+
+    validator = document_validator("batch-request.schema.json")
+    replay = Replay(CheckSettings("http://unused", "checker", "pw", PROJECT, "x"), session=None)
+    good = {"04-status-change", "05-mixed-batch", "06-duplicate", "13-identity-encoding"}
+    fixtures = {f["name"]: f for f in load_fixtures()}
+    assert good <= set(fixtures)
+    for name in sorted(good):
+        for step in fixtures[name]["steps"]:
+            batch = replay._filled(step["request"]["json"])
+            assert list(validator.iter_errors(batch)) == [], name

@@ -1,0 +1,168 @@
+"""Validation against the contract schemas: problems a person can act on, and validate-events."""
+
+import json
+
+import pytest
+from conftest import json_lines
+from factories import status_event
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spec_kitty.events import contract
+from spec_kitty.events.validate import (
+    document_validator,
+    event_problems,
+    problem_counts,
+    queued_event_problems,
+)
+
+
+def test_every_contract_schema_is_valid_json_schema():
+    from jsonschema import Draft202012Validator
+
+    files = sorted(contract.schemas_dir().rglob("*.schema.json"))
+    assert len(files) >= 15
+    for path in files:
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_the_envelope_schema_dispatches_every_event_type_to_its_payload_schema():
+    envelope = contract.load_schema("envelope.schema.json")
+    dispatched = {rule["if"]["properties"]["event_type"]["const"] for rule in envelope["allOf"]}
+    assert dispatched == set(contract.event_types())
+    for event_type in contract.event_types():
+        assert contract.required_payload_fields(event_type)
+
+
+def test_a_valid_sync_event_has_no_problems():
+    assert event_problems(status_event(to_lane="doing")) == []
+
+
+def test_each_problem_names_event_path_found_and_expected():
+    event = status_event(to_lane="doing", lamport_clock=-1)
+    event["payload"]["wp_id"] = "WP1"
+    del event["payload"]["from_lane"]
+    problems = {p.path: p for p in event_problems(event)}
+    assert set(problems) == {"lamport_clock", "payload.from_lane", "payload.wp_id"}
+    assert problems["lamport_clock"].found == -1
+    assert problems["lamport_clock"].expected == "a number >= 0"
+    assert problems["payload.from_lane"].message() == (
+        "payload.from_lane: found nothing, expected a value (required field)"
+    )
+    assert {p.event_id for p in problems.values()} == {event["event_id"]}
+
+
+def test_the_server_view_calls_a_canonical_lane_unknown_and_names_the_accepted_ones():
+    (problem,) = event_problems(status_event(to_lane="in_progress"))
+    assert problem.code == "unknown_lane"
+    assert problem.message() == (
+        "unknown lane 'in_progress' in payload.to_lane: "
+        "expected one of planned, doing, for_review, done"
+    )
+
+
+def test_the_queued_view_collapses_lanes_first_and_reports_only_unknown_ones():
+    assert queued_event_problems(status_event(from_lane="blocked", to_lane="in_progress")) == []
+    (problem,) = queued_event_problems(status_event(from_lane="planned", to_lane="paused"))
+    assert (problem.path, problem.found, problem.code) == (
+        "payload.to_lane",
+        "paused",
+        "unknown_lane",
+    )
+    assert "claimed" in problem.expected
+
+
+def test_a_list_item_is_named_by_index():
+    event = {
+        **status_event(),
+        "event_type": "WPCreated",
+        "payload": {
+            "wp_id": "WP02",
+            "title": "t",
+            "feature_slug": "001-x",
+            "dependencies": ["WP1"],
+        },
+    }
+    (problem,) = event_problems(event)
+    assert problem.path == "payload.dependencies[0]"
+
+
+def test_problem_counts_group_by_code_and_path():
+    events = [status_event(to_lane="nope"), status_event(to_lane="nope"), {"event_id": "x"}]
+    counts = problem_counts(p for e in events for p in queued_event_problems(e))
+    assert counts["unknown_lane at payload.to_lane"] == 2
+    assert counts["schema_mismatch at event_type"] == 1
+
+
+def test_validate_events_reports_each_problem_and_counts(script):
+    good = status_event()
+    bad = status_event(to_lane="nope")
+    broken = status_event()
+    broken["payload"]["wp_id"] = 7
+    stream = "\n".join(json.dumps(e) for e in (good, bad, broken)) + "\n"
+    result = script("validate-events", input=stream)
+    assert result.returncode == 1
+    problems = json_lines(result.stdout)
+    assert [(p["event_id"], p["path"], p["code"]) for p in problems] == [
+        (bad["event_id"], "payload.to_lane", "unknown_lane"),
+        (broken["event_id"], "payload.wp_id", "schema_mismatch"),
+    ]
+    assert problems[1]["found"] == 7 and problems[1]["expected"] == "a value of type string"
+    err = result.stderr.decode()
+    assert "3 event(s) checked, 2 invalid" in err
+    assert "unknown_lane at payload.to_lane" in err
+
+
+def test_validate_events_passes_a_clean_stream(script):
+    result = script("validate-events", input=json.dumps(status_event()) + "\n")
+    assert (result.returncode, result.stdout) == (0, b"")
+
+
+values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.sampled_from(["WP01", "planned", "doing", "in_progress", "001-x", "2026-01-01T00:00:00Z"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    event_type=st.sampled_from(contract.event_types()),
+    field=st.sampled_from(
+        [
+            "wp_id",
+            "from_lane",
+            "to_lane",
+            "title",
+            "feature_slug",
+            "dependencies",
+            "phase",
+            "wp_count",
+            "total_wps",
+            "entry_type",
+            "error_type",
+            "resolution_type",
+            "artifact",
+        ]
+    ),
+    value=values,
+)
+def test_the_fast_check_never_accepts_what_json_schema_rejects(event_type, field, value):
+    from jsonschema import Draft202012Validator
+    from spec_kitty.events.fastcheck import compile_check
+
+    schema = contract.load_schema(f"payloads/{event_type}.schema.json")
+    payload = {name: "WP01" for name in schema["required"]} | {field: value}
+    if compile_check(schema)(payload):
+        assert Draft202012Validator(schema).is_valid(payload)
+
+
+@pytest.mark.parametrize("name", ["batch-response.schema.json", "error-response.schema.json"])
+def test_response_schemas_load_with_references_resolved(name):
+    assert document_validator(name).is_valid({"results": [], "error": "x"})

@@ -1,0 +1,86 @@
+"""`spec-kitty serve` and `spec-kitty server-events` as a person runs them; TLS."""
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+
+import pytest
+import requests
+from conftest import VENV_BIN, json_lines
+from server_helpers import login, post_batch, synced
+from spec_kitty.server import ReferenceServer
+
+
+def _start_serve(*args):
+    process = subprocess.Popen(
+        [str(VENV_BIN / "spec-kitty"), "serve", "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = process.stderr.readline()
+    match = re.search(r"on (https?://127\.0\.0\.1:\d+)", first)
+    assert match, first
+    return process, match.group(1)
+
+
+class _At:
+    def __init__(self, url):
+        self.url = url
+
+
+def test_serve_accepts_a_batch_and_server_events_lists_it(tmp_path, script):
+    db = tmp_path / "served.db"
+    process, url = _start_serve("--db", str(db), "--user", "demo:demo-password")
+    try:
+        event = synced()
+        response = post_batch(_At(url), login(_At(url))["access"], [event])
+        assert response.json()["results"][0]["status"] == "success"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert "stopped" in process.stderr.read()
+
+    listed = script("spec-kitty", "server-events", "--db", str(db), "--json")
+    assert listed.returncode == 0
+    assert [row["event"] for row in json_lines(listed.stdout)] == [event]
+    table = script("spec-kitty", "server-events", "--db", str(db))
+    assert event["event_id"] in table.stdout.decode()
+
+
+def test_serve_without_users_says_what_to_give(script):
+    result = script("spec-kitty", "serve")
+    assert result.returncode == 2
+    assert "give --user NAME:PASSWORD" in result.stderr.decode()
+
+
+def test_server_events_without_a_database_names_the_file(tmp_path, script):
+    result = script("spec-kitty", "server-events", "--db", str(tmp_path / "none.db"))
+    assert result.returncode == 2
+    assert "no reference server database at" in result.stderr.decode()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_serves_https_when_given_a_certificate_and_key(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    users = {"demo": {"password": "demo-password"}}
+    with ReferenceServer(tmp_path / "s.db", users=users, tls_cert=cert, tls_key=key) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{server.url}/api/v1/sync/health/", timeout=5)
+        response = requests.post(
+            f"{server.url}/api/v1/token/",
+            json={"username": "demo", "password": "demo-password"},
+            verify=str(cert),
+            timeout=5,
+        )
+        assert response.status_code == 200
+        assert json.loads(response.text)["access"]
