@@ -82,7 +82,7 @@ def render_text(data: dict) -> str:
         for package in members:
             deps = ", ".join(f"{d['wp_id']} {d['lane']}" for d in package["dependencies"])
             lines.append(
-                f"  {package['wp_id']}  {package['title']}" + (f"  [needs {deps}]" if deps else "")
+                f"  {package['wp_id']}  {package['title']}" + (f"  [deps: {deps}]" if deps else "")
             )
     if data["disagreements"]:
         lines.append("\ndisagreements (the first source named is the truth):")

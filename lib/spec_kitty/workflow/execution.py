@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec_kitty.events.lanes import Lane, collapse_lane
+from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
@@ -62,9 +62,14 @@ def record(
     """Append the move (after any bootstrap) to the log and rewrite the WP file from it."""
     state, feature = move.state, move.state.feature
     logged = state.logged
+    bootstrapped = [
+        pkg
+        for wp, pkg in state.packages.items()
+        if wp not in logged and pkg.stated_lane != Lane.PLANNED.value
+    ]
     events = [
         status_event(
-            wp,
+            pkg.wp_id,
             feature.slug,
             Lane.PLANNED.value,
             pkg.stated_lane,
@@ -72,8 +77,7 @@ def record(
             force=True,
             reason=f"bootstrap from {pkg.stated_by} lane {pkg.stated_lane} before the first move",
         )
-        for wp, pkg in state.packages.items()
-        if wp not in logged and pkg.stated_lane != Lane.PLANNED.value
+        for pkg in bootstrapped
     ]
     current = state.lanes()[move.wp.wp_id]
     for target in move.targets:
@@ -95,7 +99,26 @@ def record(
     changes.append_log(feature.log_path, events)
     state.events.extend(events)
     rewrite_wp_file(changes, feature, move.wp, {"lane": collapse_lane(current), **fields}, entries)
+    for pkg in bootstrapped:
+        if pkg is not move.wp and _stale_frontmatter(pkg):
+            rewrite_wp_file(changes, feature, pkg, {"lane": collapse_lane(pkg.stated_lane)}, [])
     return events
+
+
+def _stale_frontmatter(pkg: WorkPackage) -> bool:
+    """The files state a known lane, and the frontmatter shows another one (or none)."""
+    try:
+        view = collapse_lane(pkg.stated_lane)
+    except UnknownLane:
+        return False
+    return pkg.frontmatter_lane is None or _collapsed(pkg.frontmatter_lane) != view
+
+
+def _collapsed(lane: str) -> str | None:
+    try:
+        return collapse_lane(lane)
+    except UnknownLane:
+        return None
 
 
 def rewrite_wp_file(

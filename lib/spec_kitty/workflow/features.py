@@ -79,10 +79,13 @@ def select_feature(root: Path, given: str | None, command: str, hint: str | None
     if given is not None:
         if not _SELECTOR.fullmatch(given):
             raise ScriptError(f"--feature {given!r} is not a feature slug like 001-checkout-flow")
-        matches = [s for s in slugs if s == given or s[:3] == given.zfill(3)]
+        matches = [s for s in slugs if s == given] or [
+            s for s in slugs if s.startswith(given if "-" in given else given.zfill(3) + "-")
+        ]
         if len(matches) != 1:
-            known = ", ".join(slugs) or "none yet"
-            raise ScriptError(f"no feature {given!r} in {root / SPECS} (features: {known})")
+            known = ", ".join(matches or slugs) or "none yet"
+            what = "several features match" if matches else "no feature matches"
+            raise ScriptError(f"{what} --feature {given!r} in {root / SPECS} (features: {known})")
         return load_feature(root, matches[0])
     if hint in slugs:
         return load_feature(root, hint)

@@ -1,0 +1,268 @@
+"""implement, move-task, review: lanes in the log, derived views, guards, feedback, events."""
+
+import pytest
+from conftest import commits, committed_files, git, log_events, queued, status
+from spec_kitty.jsonl import ScriptError
+from spec_kitty.workflow.board import board
+from spec_kitty.workflow.execution import implement, move_task, review
+from spec_kitty.workflow.features import load_feature
+from spec_kitty.workflow.state import load_state, open_workspace
+from spec_kitty.workflow.transitions import TransitionRefused
+
+
+def feature(root, slug):
+    return load_feature(root, slug)
+
+
+def lanes(root, slug):
+    return load_state(feature(root, slug)).lanes()
+
+
+def work_in(root, slug, wp, name="work.txt"):
+    """Commit something on the WP's branch, in its worktree."""
+    tree = root / ".worktrees" / f"{slug}-{wp}"
+    (tree / name).write_text("done\n")
+    git(tree, "add", name)
+    git(tree, "commit", "-q", "-m", f"{wp} work")
+
+
+def frontmatter_lane(root, slug, wp):
+    pkg = load_state(feature(root, slug)).packages[wp]
+    return pkg.frontmatter_lane
+
+
+def test_implement_makes_the_worktree_and_moves_planned_claimed_in_progress(planned):
+    root, slug = planned
+    result = implement(root, feature(root, slug), "WP01", "claude")
+    tree = root / ".worktrees" / f"{slug}-WP01"
+    assert result["worktree"] == str(tree) and tree.is_dir()
+    assert git(tree, "rev-parse", "--abbrev-ref", "HEAD").strip() == f"{slug}-WP01"
+    assert result["prompt"].endswith("tasks/WP01-parse-the-input.md")
+    assert [(e["from_lane"], e["to_lane"]) for e in log_events(root, slug)] == [
+        ("planned", "claimed"),
+        ("claimed", "in_progress"),
+    ]
+    assert all(
+        e["execution_mode"] == "worktree" and e["actor"] == "claude" for e in log_events(root, slug)
+    )
+    assert frontmatter_lane(root, slug, "WP01") == "doing"
+    assert commits(root)[0] == f"{slug} WP01: start implementation"
+    assert committed_files(root) == {
+        f"kitty-specs/{slug}/status.events.jsonl",
+        f"kitty-specs/{slug}/tasks/WP01-parse-the-input.md",
+    }
+    assert status(root) == ""
+    changes = [
+        (e["payload"]["from_lane"], e["payload"]["to_lane"]) for e in queued("WPStatusChanged")
+    ]
+    assert changes == [("planned", "claimed"), ("claimed", "in_progress")]
+    assert [e["event_id"] for e in queued("WPStatusChanged")] == [
+        e["event_id"] for e in log_events(root, slug)
+    ]
+    assert queued("WPAssigned")[0]["payload"]["phase"] == "implementation"
+
+
+def test_implement_refuses_while_a_dependency_is_not_done(planned):
+    root, slug = planned
+    with pytest.raises(TransitionRefused, match=r"WP02 depends on WP01 \(planned\), not done"):
+        implement(root, feature(root, slug), "WP02", "claude")
+    assert not (root / ".worktrees").exists()
+    assert not (root / "kitty-specs" / slug / "status.events.jsonl").exists()
+
+
+def test_unknown_work_package(planned):
+    root, slug = planned
+    with pytest.raises(
+        ScriptError,
+        match="no work package WP07 in feature 001-checkout-flow "
+        r"\(work packages: WP01, WP02, WP03\)",
+    ):
+        implement(root, feature(root, slug), "WP07", "claude")
+
+
+def test_every_lane_of_the_main_path_and_its_commits(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "claude")
+    with pytest.raises(TransitionRefused, match="has no commits beyond its base"):
+        move_task(root, feature(root, slug), "WP01", "for_review", "claude")
+    work_in(root, slug, "WP01")
+    move_task(root, feature(root, slug), "WP01", "for_review", "claude", note="parser ready")
+    assert lanes(root, slug)["WP01"] == "for_review"
+    assert commits(root)[0] == f"{slug} WP01: in_progress -> for_review"
+    with pytest.raises(TransitionRefused, match="review WP01 --approve"):
+        move_task(root, feature(root, slug), "WP01", "done", "claude")
+    review(root, feature(root, slug), "WP01", "reviewer", approve=True)
+    assert lanes(root, slug)["WP01"] == "done"
+    assert frontmatter_lane(root, slug, "WP01") == "done"
+    last = log_events(root, slug)[-1]
+    assert last["evidence"]["review"] == {
+        "reference": "review approved",
+        "reviewer": "reviewer",
+        "verdict": "approved",
+    }
+    (note,) = [e for e in queued("HistoryAdded") if e["payload"]["entry_type"] == "note"]
+    assert note["payload"]["entry_content"] == "parser ready"
+    resolved = queued("DependencyResolved")
+    assert sorted(e["payload"]["wp_id"] for e in resolved) == ["WP02", "WP03"]
+    assert queued("FeatureCompleted") == []
+
+
+def test_side_lanes_blocked_and_canceled(planned):
+    root, slug = planned
+    move_task(root, feature(root, slug), "WP03", "blocked", "me", note="waiting on legal")
+    move_task(root, feature(root, slug), "WP03", "planned", "me")
+    move_task(root, feature(root, slug), "WP03", "canceled", "me")
+    with pytest.raises(TransitionRefused, match="canceled, which is final"):
+        move_task(root, feature(root, slug), "WP03", "planned", "me")
+    assert frontmatter_lane(root, slug, "WP03") == "done"  # canceled shows as done in 4 lanes
+    assert [e["to_lane"] for e in log_events(root, slug)] == ["blocked", "planned", "canceled"]
+
+
+def test_force_needs_a_reason_and_is_recorded(planned):
+    root, slug = planned
+    with pytest.raises(ScriptError, match="--force needs --reason"):
+        move_task(root, feature(root, slug), "WP02", "for_review", "me", force=True)
+    move_task(
+        root,
+        feature(root, slug),
+        "WP02",
+        "for_review",
+        "me",
+        force=True,
+        reason="reviewed on paper",
+    )
+    (event,) = log_events(root, slug)
+    assert (event["from_lane"], event["to_lane"], event["force"], event["reason"]) == (
+        "planned",
+        "for_review",
+        True,
+        "reviewed on paper",
+    )
+
+
+def test_reject_stores_feedback_and_the_next_implement_shows_it(planned, tmp_path):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "claude")
+    work_in(root, slug, "WP01")
+    move_task(root, feature(root, slug), "WP01", "for_review", "claude")
+    feedback = tmp_path / "feedback.md"
+    feedback.write_text("Bad lines must keep their line numbers.\n")
+    review(root, feature(root, slug), "WP01", "reviewer", feedback_file=feedback)
+    assert lanes(root, slug)["WP01"] == "planned"
+    wp_file = root / "kitty-specs" / slug / "tasks" / "WP01-parse-the-input.md"
+    text = wp_file.read_text()
+    assert "## Review Feedback" in text and "Bad lines must keep their line numbers." in text
+    assert "review_status: has_feedback" in text
+    assert log_events(root, slug)[-1]["review_ref"] == (
+        f"kitty-specs/{slug}/tasks/WP01-parse-the-input.md#review-feedback"
+    )
+    (history,) = [e for e in queued("HistoryAdded") if e["payload"]["entry_type"] == "review"]
+    assert history["payload"]["entry_content"].startswith("Bad lines must keep")
+    again = implement(root, feature(root, slug), "WP01", "claude-2")
+    assert "Bad lines must keep their line numbers." in again["feedback"]
+    assert "changes requested by reviewer" in again["feedback"]
+    assert again["lane"] == "in_progress"
+
+
+def test_review_needs_a_work_package_in_review_and_readable_feedback(planned, tmp_path):
+    root, slug = planned
+    with pytest.raises(TransitionRefused, match="WP01 is planned; review takes"):
+        review(root, feature(root, slug), "WP01", "r", approve=True)
+    with pytest.raises(ScriptError, match="--reject needs --feedback FILE"):
+        review(root, feature(root, slug), "WP01", "r")
+    with pytest.raises(ScriptError, match="cannot read feedback file"):
+        review(root, feature(root, slug), "WP01", "r", feedback_file=tmp_path / "missing.md")
+
+
+def test_a_dependent_starts_from_the_one_unmerged_dependency_branch(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    work_in(root, slug, "WP01")
+    move_task(root, feature(root, slug), "WP01", "for_review", "a")
+    review(root, feature(root, slug), "WP01", "r", approve=True)
+    result = implement(root, feature(root, slug), "WP02", "b")
+    assert result["base"] == f"{slug}-WP01"
+    assert (root / ".worktrees" / f"{slug}-WP02" / "work.txt").is_file()
+    git(root, "merge", "-q", "--no-edit", f"{slug}-WP01")
+    # WP03 needs WP01 (merged now) and WP02: finish WP02, then WP03 starts from WP02's branch.
+    work_in(root, slug, "WP02", "more.txt")
+    move_task(root, feature(root, slug), "WP02", "for_review", "b")
+    review(root, feature(root, slug), "WP02", "r", approve=True)
+    assert implement(root, feature(root, slug), "WP03", "c")["base"] == f"{slug}-WP02"
+
+
+def test_the_last_approval_completes_the_feature(planned):
+    root, slug = planned
+    for wp in ("WP01", "WP02", "WP03"):
+        implement(root, feature(root, slug), wp, "a")
+        work_in(root, slug, wp, f"{wp}.txt")
+        move_task(root, feature(root, slug), wp, "for_review", "a")
+        review(root, feature(root, slug), wp, "r", approve=True)
+        git(root, "merge", "-q", "--no-edit", f"{slug}-{wp}")
+    (completed,) = queued("FeatureCompleted")
+    assert completed["payload"] == {"feature_slug": slug, "total_wps": 3}
+
+
+def test_commands_run_from_inside_a_worktree_act_on_the_main_checkout(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    tree = root / ".worktrees" / f"{slug}-WP01"
+    work_in(root, slug, "WP01")
+    workspace = open_workspace(tree)
+    assert workspace.root == root and workspace.here_feature == slug
+    move_task(workspace.root, feature(root, slug), "WP01", "for_review", "a")
+    assert not (tree / "kitty-specs" / slug / "status.events.jsonl").exists()
+    assert lanes(root, slug)["WP01"] == "for_review"
+
+
+def test_a_feature_targeting_another_branch_refuses_to_commit_here(planned):
+    root, slug = planned
+    git(root, "checkout", "-q", "-b", "elsewhere")
+    with pytest.raises(
+        ScriptError,
+        match="commits to its target branch main, but .* has "
+        "elsewhere checked out; run `git checkout main`",
+    ):
+        move_task(root, feature(root, slug), "WP03", "blocked", "me")
+    move_task(root, feature(root, slug), "WP03", "blocked", "me", commit=False)
+    assert lanes(root, slug)["WP03"] == "blocked"
+
+
+def test_queue_trouble_never_fails_the_command(planned, spec_kitty_home, capsys):
+    root, slug = planned
+    (spec_kitty_home / "event-queue.db").unlink()
+    (spec_kitty_home / "event-queue.db").mkdir()  # a directory where the file should be
+    move_task(root, feature(root, slug), "WP03", "blocked", "me")
+    assert lanes(root, slug)["WP03"] == "blocked"
+    assert "queue-backfill" in capsys.readouterr().err
+
+
+def test_board_shows_lanes_dependencies_and_nothing_to_disagree_about(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    data = board(load_state(feature(root, slug)))
+    rows = {row["wp_id"]: row for row in data["work_packages"]}
+    assert rows["WP01"]["lane"] == "in_progress" and rows["WP01"]["lane_from"] == "status log"
+    assert rows["WP03"]["dependencies"] == [
+        {"wp_id": "WP01", "lane": "in_progress"},
+        {"wp_id": "WP02", "lane": "planned"},
+    ]
+    assert data["disagreements"] == []
+
+
+def test_a_hand_edited_frontmatter_lane_is_not_the_truth(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    wp_file = root / "kitty-specs" / slug / "tasks" / "WP01-parse-the-input.md"
+    wp_file.write_text(wp_file.read_text().replace("lane: doing", "lane: done"))
+    state = load_state(feature(root, slug))
+    assert state.lanes()["WP01"] == "in_progress"
+    (disagreement,) = board(state)["disagreements"]
+    assert disagreement == {
+        "wp_id": "WP01",
+        "status log": "in_progress",
+        "frontmatter": "done",
+        "truth": "status log",
+    }
+    with pytest.raises(TransitionRefused, match="cannot move from in_progress to done"):
+        move_task(root, feature(root, slug), "WP01", "done", "a")
