@@ -3,7 +3,9 @@
 import gzip
 import json
 import socket
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from spec_kitty.jsonl import dumps
 from spec_kitty.queue.store import Queue, sortable_timestamp
@@ -12,6 +14,8 @@ from werkzeug import Response
 
 PROJECT = "7d1e6b52-3a0f-4c55-9a59-3c3f1a2b4c5d"
 BATCH = "/api/v1/events/batch/"
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
+VENV_BIN = Path(sys.executable).parent
 
 
 def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> dict:

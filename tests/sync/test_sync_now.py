@@ -1,0 +1,244 @@
+"""`spec-kitty sync-now` end to end: real pipes between the four scripts, real servers."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+from spec_kitty.queue.store import Queue
+from spec_kitty.server import ReferenceServer
+from spec_kitty.sync.credentials import CredentialStore
+from sync_support import (
+    BATCH,
+    DEMO_PASSWORD,
+    DEMO_USER,
+    VENV_BIN,
+    closed_port_url,
+    envelope,
+    fill_queue,
+    queued_ids,
+    sent_events,
+    store_login,
+)
+from werkzeug import Response
+
+OTHER_PROJECT = "0b7c2f6e-9d41-4e8a-8f3b-5a6c7d8e9f00"
+
+
+def login(script, url):
+    done = script(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        DEMO_USER,
+        "--password-stdin",
+        input=DEMO_PASSWORD + "\n",
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def start_sync(*args) -> subprocess.Popen:
+    """sync-now in its own process group, as a terminal would run it."""
+    return subprocess.Popen(
+        [str(VENV_BIN / "spec-kitty"), "sync-now", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def stored_ids(server) -> list[str]:
+    return [event["event_id"] for event in server.stored_events()]
+
+
+def test_sync_now_delivers_every_queued_event(script, reference_server):
+    login(script, reference_server.url)
+    events = [envelope(i, to_lane=("claimed", "in_progress", "blocked")[i % 3]) for i in range(25)]
+    fill_queue(events)
+
+    done = script("spec-kitty", "sync-now", "--chunk-size", "10")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip() == "Synced: 25, Duplicates: 0, Failed: 0"
+    assert stored_ids(reference_server) == [e["event_id"] for e in events]
+    assert {e["payload"]["to_lane"] for e in reference_server.stored_events()} == {"doing"}
+    assert queued_ids() == []
+
+
+def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tmp_path):
+    server = ReferenceServer(
+        tmp_path / "server.db",
+        users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": [envelope(0)["project_uuid"]]}},
+    ).start()
+    try:
+        login(script, server.url)
+        good = [envelope(i) for i in range(3)]
+        lane = envelope(3, to_lane="nowhere")
+        schema = envelope(4)
+        del schema["payload"]["wp_id"]
+        forbidden = envelope(5, project=OTHER_PROJECT)
+        fill_queue([*good, lane, schema, forbidden])
+        report = tmp_path / "report.json"
+
+        done = script("spec-kitty", "sync-now", "--report", str(report))
+    finally:
+        server.stop()
+
+    lines = done.stdout.decode().splitlines()
+    assert done.returncode == 1
+    assert lines[0] == (
+        "Synced: 3, Duplicates: 0, Failed: 3 (schema_mismatch: 1, unknown_lane: 1, forbidden: 1)"
+    )
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "schema_mismatch",
+        "unknown_lane",
+        "forbidden",
+    ]
+    assert "auth-status" in lines[3]
+    data = json.loads(report.read_text())
+    failures = {f["event_id"]: f for f in data["failures"]}
+    assert failures[schema["event_id"]]["category"] == "schema_mismatch"
+    assert failures[schema["event_id"]]["retry_count"] == 1
+    assert failures[schema["event_id"]]["event_type"] == "WPStatusChanged"
+    assert failures[schema["event_id"]]["aggregate_id"] == "WP01"
+    assert "wp_id" in failures[schema["event_id"]]["error"]
+    assert failures[forbidden["event_id"]]["category"] == "forbidden"
+    assert failures[lane["event_id"]]["category"] == "unknown_lane"
+    assert failures[lane["event_id"]]["outcome"] == "not_sent"
+    assert "nowhere" in failures[lane["event_id"]]["error"]
+    tokens = CredentialStore().load()
+    assert tokens.access not in report.read_text() and tokens.refresh not in report.read_text()
+    assert sorted(queued_ids()) == sorted(e["event_id"] for e in (lane, schema, forbidden))
+
+
+def test_json_summary(script, reference_server):
+    login(script, reference_server.url)
+    fill_queue([envelope(0)])
+
+    done = script("spec-kitty", "sync-now", "--json")
+
+    summary = json.loads(done.stdout)
+    assert summary["synced"] == 1 and summary["failed"] == 0 and summary["exit_code"] == 0
+
+
+def test_offline_leaves_every_event_queued_untouched(script):
+    store_login(closed_port_url())
+    events = [envelope(i) for i in range(3)]
+    fill_queue(events)
+
+    done = script("spec-kitty", "sync-now")
+
+    assert done.returncode == 3
+    assert b"offline" in done.stderr and b"Traceback" not in done.stderr
+    assert queued_ids() == [e["event_id"] for e in events]
+    with Queue() as queue:
+        assert queue.stats()["retry_counts"] == {"0": 3}
+
+
+def test_an_expired_login_asks_to_log_in_again(script, reference_server):
+    store_login(reference_server.url, access_in=-10, refresh_in=-5)
+    fill_queue([envelope(0)])
+
+    done = script("spec-kitty", "sync-now")
+
+    assert done.returncode == 4
+    assert b"spec-kitty auth-login" in done.stderr
+    assert len(queued_ids()) == 1
+
+
+def test_a_second_sync_waits_its_turn(script, reference_server, spec_kitty_home):
+    from spec_kitty.sync.lock import SyncLock
+
+    login(script, reference_server.url)
+    fill_queue([envelope(0)])
+
+    with SyncLock():
+        busy = script("spec-kitty", "sync-now")
+
+    assert busy.returncode == 5
+    assert f"another sync is running (pid {os.getpid()}".encode() in busy.stderr
+    assert len(queued_ids()) == 1
+
+
+class HoldingServer:
+    """A batch endpoint that stores events once (answering duplicate after) and, on request
+    `hold_at`, stores that chunk and then holds the answer until released."""
+
+    def __init__(self, httpserver, hold_at: int):
+        self.accepted: list[str] = []
+        self.requests = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.hold_at = hold_at
+        httpserver.expect_request(BATCH, method="POST").respond_with_handler(self.handle)
+
+    def handle(self, request):
+        self.requests += 1
+        results = []
+        for event in sent_events(request):
+            new = event["event_id"] not in self.accepted
+            if new:
+                self.accepted.append(event["event_id"])
+            results.append(
+                {"event_id": event["event_id"], "status": "success" if new else "duplicate"}
+            )
+        if self.requests == self.hold_at:
+            self.held.set()
+            self.release.wait(10)
+        return Response(json.dumps({"results": results}), 200, content_type="application/json")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
+def test_an_interrupted_sync_loses_nothing_and_the_next_one_finishes(httpserver, server_url, stop):
+    store_login(server_url)
+    events = [envelope(i) for i in range(30)]
+    ids = [e["event_id"] for e in events]
+    fill_queue(events)
+    server = HoldingServer(httpserver, hold_at=2)
+
+    first = start_sync("--chunk-size", "10")
+    assert server.held.wait(20)
+    os.killpg(first.pid, stop)
+    out, err = first.communicate(timeout=20)
+    server.release.set()
+
+    if stop == signal.SIGINT:
+        # queue-ack applied the chunk the server had answered before the interruption.
+        assert first.returncode == 130
+        assert b"Synced: 10" in out
+        assert queued_ids() == ids[10:]
+    server.hold_at = 0
+    second = start_sync("--chunk-size", "10")
+    out, err = second.communicate(timeout=60)
+
+    assert second.returncode == 0, err
+    assert queued_ids() == []
+    assert sorted(server.accepted) == ids  # each event stored exactly once
+    synced, duplicates = (int(part.split(": ")[1]) for part in out.decode().split(", ")[:2])
+    assert synced == 10 and duplicates >= 10
+
+
+def test_killed_between_chunks_against_the_reference_server(script, reference_server):
+    login(script, reference_server.url)
+    events = [envelope(i) for i in range(300)]
+    fill_queue(events)
+
+    first = start_sync("--chunk-size", "1")
+    deadline = time.monotonic() + 30
+    while len(reference_server.stored_events()) < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(10)
+    stored_at_kill = len(reference_server.stored_events())
+
+    second = script("spec-kitty", "sync-now", "--chunk-size", "100")
+
+    assert 20 <= stored_at_kill < 300, "the first sync was not interrupted mid-way"
+    assert second.returncode == 0, second.stderr
+    assert stored_ids(reference_server) == [e["event_id"] for e in events]
+    assert queued_ids() == []

@@ -1,0 +1,100 @@
+import hashlib
+import json
+import sqlite3
+
+from sync_support import envelope, queued_ids
+
+# The queue table of spec-kitty 2.x clients.
+SCHEMA_2X = """
+CREATE TABLE queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT UNIQUE NOT NULL,
+    event_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    retry_count INTEGER DEFAULT 0,
+    coalesce_key TEXT
+)
+"""
+
+
+def make_2x_queue(path, events):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute(SCHEMA_2X)
+    db.executemany(
+        "INSERT INTO queue (event_id, event_type, data, timestamp, retry_count, coalesce_key)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (e["event_id"], e["event_type"], json.dumps(e), 1767225600 + n, n % 3, None)
+            for n, e in enumerate(events)
+        ],
+    )
+    db.commit()
+    db.close()
+    return path
+
+
+def fingerprint(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def test_imports_2x_queues_read_only_and_enqueue_deduplicates(script, spec_kitty_home):
+    main = make_2x_queue(
+        spec_kitty_home / "queue.db", [envelope(0, to_lane="claimed"), envelope(1)]
+    )
+    extra = make_2x_queue(spec_kitty_home / "queues" / "queue-abc.db", [envelope(2)])
+    before = {p: fingerprint(p) for p in (main, extra)}
+
+    exported = script("queue-import")
+    first = script("enqueue", input=exported.stdout)
+    second = script("enqueue", input=exported.stdout)
+
+    assert exported.returncode == 0, exported.stderr
+    events = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert events == [envelope(0, to_lane="claimed"), envelope(1), envelope(2)]
+    assert [json.loads(x)["status"] for x in first.stdout.splitlines()] == ["queued"] * 3
+    assert [json.loads(x)["status"] for x in second.stdout.splitlines()] == ["duplicate"] * 3
+    assert queued_ids() == [e["event_id"] for e in events]
+    assert {p: fingerprint(p) for p in (main, extra)} == before
+    # Not even a journal or WAL file appears beside 2.x's files.
+    assert not [side for p in (main, extra) for side in p.parent.glob(p.name + "-*")]
+
+
+def test_fills_in_what_an_older_row_left_out_of_its_data(script, tmp_path):
+    event = envelope(0)
+    bare = {k: v for k, v in event.items() if k not in ("timestamp",)}
+    path = tmp_path / "old.db"
+    make_2x_queue(path, [bare])
+
+    done = script("queue-import", str(path))
+
+    (imported,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert imported["timestamp"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_a_file_that_is_not_a_2x_queue_gets_a_clear_error(script, tmp_path):
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE notes (id INTEGER)")
+    db.commit()
+    db.close()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello, this is not a database at all " * 100)
+
+    not_queue = script("queue-import", str(other))
+    not_sqlite = script("queue-import", str(text))
+    missing = script("queue-import", str(tmp_path / "missing.db"))
+
+    assert not_queue.returncode == 2
+    assert b"is not a spec-kitty 2.x queue: no table `queue`" in not_queue.stderr
+    assert not_sqlite.returncode == 2 and b"not a spec-kitty 2.x queue" in not_sqlite.stderr
+    assert missing.returncode == 2 and b"no such file" in missing.stderr
+    for run in (not_queue, not_sqlite, missing):
+        assert b"Traceback" not in run.stderr and run.stdout == b""
+
+
+def test_without_any_2x_queue_there_is_nothing_to_import(script):
+    done = script("queue-import")
+    assert done.returncode == 0 and done.stdout == b""
+    assert b"nothing to import" in done.stderr
