@@ -284,3 +284,24 @@ def test_concurrent_migrations_take_turns_and_both_finish(home, tmp_path):
     assert all(
         (p / ".kittify/templates/plan-template.md").read_text() == CUSTOM_PLAN for p in projects
     )
+
+
+def test_workflow_commands_refresh_a_global_runtime_left_by_another_version(home):
+    from spec_kitty.runtime.migrate import ensure_current_global_runtime
+
+    notes = []
+    assert ensure_current_global_runtime(notify=notes.append)["changed"]
+    assert ensure_current_global_runtime(notify=notes.append) is None
+    manifest = json.loads((home / "manifest.json").read_text())
+    older = b"# spec template of an earlier release\n"
+    (home / SD / "templates/spec-template.md").write_bytes(older)
+    manifest["files"][f"{SD}/templates/spec-template.md"] = content_hash(older)
+    (home / "manifest.json").write_text(json.dumps({**manifest, "version": "0.0.9"}))
+
+    report = ensure_current_global_runtime(notify=notes.append)
+
+    assert [a["path"] for a in report["actions"] if a["action"] == "update"] == [
+        f"{SD}/templates/spec-template.md"
+    ]
+    assert len(notes) == 2
+    assert ensure_current_global_runtime(notify=notes.append) is None

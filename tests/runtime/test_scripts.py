@@ -124,7 +124,7 @@ def test_migrate_global_installs_migrates_and_reruns_as_a_no_op(script, tmp_path
     assert "is up to date" in summary and "already migrated; nothing to change" in summary
 
 
-def test_spec_kitty_migrate_dry_run_then_for_real_then_again(script, tmp_path):
+def test_spec_kitty_migrate_dry_run_then_for_real_then_again(script, tmp_path, isolated_homes):
     legacy = write_legacy_project(tmp_path / "shop")
     before = tree(legacy)
 
@@ -135,6 +135,10 @@ def test_spec_kitty_migrate_dry_run_then_for_real_then_again(script, tmp_path):
     assert tree(legacy) == before
     lines = json_lines(planned.stdout)
     assert lines and all(line["dry_run"] for line in lines)
+    assert {line["scope"]: line.get("home") or line.get("project") for line in lines} == {
+        "global": str(isolated_homes / ".kittify"),
+        "project": str(legacy),
+    }
     assert b"would remove 9 unmodified copy(ies)" in planned.stderr
 
     done = script("spec-kitty", "migrate", cwd=legacy)
@@ -154,6 +158,9 @@ def test_spec_kitty_migrate_outside_a_project_and_on_a_conflict(script, tmp_path
     assert lost.returncode == 2
     assert lost.stderr.decode().startswith("spec-kitty migrate: no .kittify/ at or above")
     assert len(lost.stderr.splitlines()) == 1
+    alone = script("spec-kitty", "migrate", "--global-only", "--json", cwd=outside)
+    assert alone.returncode == 0, alone.stderr
+    assert {line["scope"] for line in json_lines(alone.stdout)} == {"global"}
 
     legacy = write_legacy_project(tmp_path / "shop")
     (legacy / ".kittify/command-templates").mkdir()

@@ -74,6 +74,15 @@ def ensure_global_runtime(notify: Notify = warn, dry_run: bool = False) -> dict:
     return report
 
 
+def ensure_current_global_runtime(notify: Notify = warn) -> dict | None:
+    """ensure_global_runtime when $KITTIFY_HOME holds no runtime, or one another version of the
+    package installed; otherwise None. One small read when current, so a workflow command can
+    call it every time and an upgrade never leaves the old defaults in the global tiers."""
+    if read_manifest(kittify_home()).get("version") == __version__:
+        return None
+    return ensure_global_runtime(notify)
+
+
 def migrate_project(root: Path, notify: Notify = warn, dry_run: bool = False) -> dict:
     """Leave `root`/.kittify/ with only its overrides and configuration, and mark it migrated.
 

@@ -33,9 +33,9 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False):
     if root is not None:
         reports.append(migrate_project(root, dry_run=dry_run))
     if json:
-        for report in reports:
+        for report, where in zip(reports, ("home", "project"), strict=False):
             for action in report["actions"]:
-                write_record(sys.stdout, {**action, "dry_run": dry_run})
+                write_record(sys.stdout, {**action, where: report[where], "dry_run": dry_run})
     for report in reports[1:]:
         raise_conflicts(report)
 
