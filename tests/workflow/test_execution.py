@@ -1,13 +1,13 @@
 """implement, move-task, review: lanes in the log, derived views, guards, feedback, events."""
 
 import pytest
-from conftest import commits, committed_files, git, log_events, queued, status
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.board import board
 from spec_kitty.workflow.execution import implement, move_task, review
 from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.state import load_state, open_workspace
 from spec_kitty.workflow.transitions import TransitionRefused
+from workflow_support import commits, committed_files, git, log_events, queued, status
 
 
 def feature(root, slug):

@@ -4,11 +4,11 @@ import json
 import stat
 
 import pytest
-from conftest import TASKS_MD, commits, committed_files, git, queued, status, write
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.planning import create_feature, finalize_tasks, setup_plan
 from spec_kitty.workflow.state import choose_feature, open_workspace
+from workflow_support import TASKS_MD, commits, committed_files, git, queued, status, write
 
 
 def test_create_feature_writes_spec_and_meta_in_one_commit(project):

@@ -1,10 +1,10 @@
 """Work-package files in every layout: flat with frontmatter lanes, and 0.x lane folders."""
 
 import pytest
-from conftest import write
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.tasks_md import parse_tasks_md
 from spec_kitty.workflow.wp_files import read_work_packages
+from workflow_support import write
 
 
 def test_flat_files_with_quoted_and_plain_lanes_and_every_dependency_form(tmp_path):
