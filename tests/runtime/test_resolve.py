@@ -129,7 +129,17 @@ def test_a_command_only_in_a_1x_location_is_an_error_not_a_fallback(home, tmp_pa
 
 @pytest.mark.parametrize(
     "name",
-    ["../secrets.md", "a/../../b.md", "/etc/passwd", "..\\x.md", "~/x.md", "", "  "],
+    [
+        "../secrets.md",
+        "a/../../b.md",
+        "/etc/passwd",
+        "..\\x.md",
+        "~/x.md",
+        "..",
+        "",
+        "  ",
+        "commands/specify.md",
+    ],
 )
 def test_names_leaving_their_directory_are_refused(home, project, name):
     with pytest.raises(TemplateError, match="name"):

@@ -59,6 +59,7 @@ def test_an_installed_wheel_resolves_and_installs_its_package_defaults(tmp_path)
     assert line["tier"] == "package"
     assert resolved.is_relative_to(venv), resolved
     assert resolved.parts[-4:] == ("missions", "research", "templates", "tasks-template.md")
+    assert (resolved.parents[3] / "release-hashes.json").is_file()
     assert (
         resolved.read_bytes()
         == (SHIPPED / "missions/research/templates/tasks-template.md").read_bytes()

@@ -117,15 +117,19 @@ def check_mission(mission: str | None) -> str:
 
 
 def check_name(name: str) -> str:
-    """A relative file name that stays inside its directory; ".md" is added when none is given."""
+    """A plain file name; ".md" is added when it has no suffix.
+
+    Separators are refused as well as `..`: every tier is a flat folder, and a name such as
+    `commands/specify.md` would reach a 1.x location through the project tier.
+    """
     if not isinstance(name, str) or not name.strip():
         raise TemplateError("template name must be a non-empty string like 'spec-template.md'")
-    pure = PurePosixPath(name)
-    if "\\" in name or pure.is_absolute() or ".." in pure.parts or name.startswith("~"):
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith("~"):
         raise TemplateError(
-            f"template name {name!r} leaves its directory; expected a name like 'spec-template.md'"
+            f"template name {name!r} leaves its directory; expected a file name like "
+            "'spec-template.md'"
         )
-    return str(pure) if pure.suffix else f"{pure}.md"
+    return name if PurePosixPath(name).suffix else f"{name}.md"
 
 
 def _runtime_roots(project_root: Path | None) -> list[tuple[str, Path]]:
