@@ -16,14 +16,13 @@ def test_unknown_placeholders_are_left_as_they_are():
     )
 
 
-def test_lists_render_one_item_a_line_and_none_renders_empty():
-    text = "{{ subtasks }}\nDepends on: {{ dependencies }}{{ target_branch }}"
-    values = {
-        "subtasks": ["- [ ] T001 a", "- [ ] T002 b"],
-        "dependencies": "none",
-        "target_branch": None,
-    }
-    assert render_template(text, values) == "- [ ] T001 a\n- [ ] T002 b\nDepends on: none"
+def test_lists_render_as_tasks_md_writes_them_and_none_renders_empty():
+    text = "Subtasks: {{ subtasks }}\nDepends on: {{ dependencies }}{{ target_branch }}"
+    values = {"subtasks": ["T001", "T002"], "dependencies": [], "target_branch": None}
+    assert render_template(text, values) == "Subtasks: T001, T002\nDepends on: none"
+    assert render_template("{{ dependencies }}", {"dependencies": ("WP01", "WP02")}) == "WP01, WP02"
+    lines = "- [ ] T001 a\n- [ ] T002 b"
+    assert render_template("{{ subtasks }}", {"subtasks": lines}) == lines
 
 
 def test_values_are_not_rendered_again():

@@ -85,3 +85,21 @@ def test_command_prompts_name_the_commands_an_agent_runs():
         assert "spec-kitty implement WPnn" in implement and "--to for_review" in implement
         review = (folder / "review.md").read_text()
         assert "--approve" in review and "--reject --feedback" in review
+
+
+def test_the_workflow_reads_the_tasks_template_example_as_written():
+    from spec_kitty.workflow.tasks_md import parse_tasks_md
+
+    expected = {
+        "software-dev": [("WP01", []), ("WP02", ["WP01"]), ("WP03", ["WP01", "WP02"])],
+        "research": [("WP01", []), ("WP02", []), ("WP03", ["WP01", "WP02"])],
+    }
+    for mission, packages in expected.items():
+        text = (SHIPPED / "missions" / mission / "templates/tasks-template.md").read_text()
+        sections = parse_tasks_md(text)
+        assert [(s.wp_id, s.dependencies) for s in sections] == packages
+        assert [s.subtasks for s in sections] == [
+            ["T001", "T002"],
+            ["T003", "T004"],
+            ["T005", "T006"],
+        ]

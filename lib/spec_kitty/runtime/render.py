@@ -9,8 +9,10 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 def render_template(text: str, values: dict) -> str:
     """`text` with each `{{ name }}` whose name is in `values` replaced by its value.
 
-    A list or tuple renders one item per line; None renders empty. Placeholders with no value are
-    left as they are, so a later step (or the agent reading the file) can still see and fill them.
+    A list or tuple renders as "a, b", an empty one as "none" (the way tasks.md writes
+    `Depends on:`); None renders empty; a string is used as it is, so a caller wanting one item
+    a line joins them itself. Placeholders with no value are left as they are, so a later step
+    (or the agent reading the file) can still see and fill them.
     """
 
     def fill(match: re.Match) -> str:
@@ -21,7 +23,7 @@ def render_template(text: str, values: dict) -> str:
         if value is None:
             return ""
         if isinstance(value, list | tuple):
-            return "\n".join(str(item) for item in value)
+            return ", ".join(str(item) for item in value) or "none"
         return str(value)
 
     return PLACEHOLDER.sub(fill, text)
