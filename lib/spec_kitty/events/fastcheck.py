@@ -14,14 +14,15 @@ Check = Callable[[object], bool]
 
 _ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "examples", "default"}
 
-_TYPES: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+# JSON type -> Python types; a bool is an int to Python but never an integer or number to JSON.
+_PY_TYPES = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
 }
 
 
@@ -31,17 +32,39 @@ class UnsupportedSchema(ValueError):
 
 def compile_check(schema: dict) -> Check:
     """A predicate that is True only for instances valid under `schema`."""
+    leaf = _string_leaf(schema)
+    if leaf is not None:
+        return leaf
     checks = [_keyword(name, value, schema) for name, value in schema.items()]
-    checks = [check for check in checks if check is not None]
-    return lambda value: all(check(value) for check in checks)
+    checks = tuple(check for check in checks if check is not None)
+    if len(checks) == 1:
+        return checks[0]
+
+    def check_all(value) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+
+    return check_all
+
+
+def _string_leaf(schema: dict) -> Check | None:
+    """One check for the most common leaves, a string with an enum or a pattern."""
+    rules = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    if rules.keys() == {"type", "enum"} and rules["type"] == "string":
+        return _keyword("enum", rules["enum"], schema)
+    if rules.keys() == {"type", "pattern"} and rules["type"] == "string":
+        search = re.compile(rules["pattern"]).search
+        return lambda v: isinstance(v, str) and search(v) is not None
+    return None
 
 
 def _keyword(name: str, value, schema: dict) -> Check | None:
     if name in _ANNOTATIONS:
         return None
     if name == "type":
-        kinds = [_TYPES[k] for k in (value if isinstance(value, list) else [value])]
-        return lambda v: any(kind(v) for kind in kinds)
+        return _type_check(value if isinstance(value, list) else [value])
     if name == "enum" and all(isinstance(option, str) for option in value):
         options = frozenset(value)
         return lambda v: isinstance(v, str) and v in options
@@ -53,17 +76,44 @@ def _keyword(name: str, value, schema: dict) -> Check | None:
     if name == "minimum":
         return lambda v: isinstance(v, bool) or not isinstance(v, int | float) or v >= value
     if name == "required":
-        keys = tuple(value)
-        return lambda v: not isinstance(v, dict) or all(key in v for key in keys)
+        return _required_check(tuple(value))
     if name == "properties":
-        subchecks = {key: compile_check(sub) for key, sub in value.items()}
-        return lambda v: (
-            not isinstance(v, dict)
-            or all(check(v[key]) for key, check in subchecks.items() if key in v)
-        )
+        return _properties_check(tuple((k, compile_check(sub)) for k, sub in value.items()))
     if name == "items" and isinstance(value, dict):
         item = compile_check(value)
         return lambda v: not isinstance(v, list) or all(item(i) for i in v)
     if name == "additionalProperties" and value is True:
         return None
     raise UnsupportedSchema(f"keyword {name!r} in {schema.get('$id', 'a schema')}")
+
+
+def _type_check(kinds: list[str]) -> Check:
+    types = tuple({t for kind in kinds for t in _PY_TYPES[kind]})
+    bool_ok = "boolean" in kinds
+    if bool_ok:
+        return lambda v: isinstance(v, types)
+    return lambda v: isinstance(v, types) and not isinstance(v, bool)
+
+
+def _required_check(keys: tuple[str, ...]) -> Check:
+    def required(value) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for key in keys:
+            if key not in value:
+                return False
+        return True
+
+    return required
+
+
+def _properties_check(subchecks: tuple[tuple[str, Check], ...]) -> Check:
+    def properties(value) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for key, check in subchecks:
+            if key in value and not check(value[key]):
+                return False
+        return True
+
+    return properties
