@@ -59,8 +59,19 @@ def post(
     **kwargs,
 ) -> requests.Response:
     """POST once; network failures become ServerUnreachable with a message saying what to do."""
+    return _send(session, "POST", url, timeout, **kwargs)
+
+
+def get(session: requests.Session, url: str, timeout: float, **kwargs) -> requests.Response:
+    """GET once, with the same handling of network failures as `post`."""
+    return _send(session, "GET", url, timeout, **kwargs)
+
+
+def _send(
+    session: requests.Session, method: str, url: str, timeout: float, **kwargs
+) -> requests.Response:
     try:
-        return session.post(url, timeout=timeout, **kwargs)
+        return session.request(method, url, timeout=timeout, **kwargs)
     except requests.exceptions.SSLError as exc:
         raise ServerUnreachable(
             f"TLS handshake with {url} failed ({_reason(exc)}); for a private CA set "
