@@ -68,7 +68,21 @@ def current_branch(root: Path) -> str | None:
 
 
 def local_branches(root: Path) -> list[str]:
-    return git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    """Local branch names, read from the ref files (git itself only for the reftable format)."""
+    common = git_dir(root)
+    if (common / "commondir").is_file():
+        common = (common / (common / "commondir").read_text().strip()).resolve()
+    if (common / "reftable").exists():
+        return git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    heads = common / "refs" / "heads"
+    names = {str(p.relative_to(heads)) for p in heads.rglob("*") if p.is_file()}
+    packed = common / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text().splitlines():
+            ref = line.partition(" ")[2]
+            if ref.startswith("refs/heads/"):
+                names.add(ref[len("refs/heads/") :])
+    return sorted(names)
 
 
 def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
