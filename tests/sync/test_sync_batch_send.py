@@ -342,6 +342,35 @@ def test_a_malformed_line_stops_after_sending_what_came_before(httpserver, serve
     assert run.results == [{"event_id": envelope(0)["event_id"], "status": "success"}]
 
 
+def test_a_line_broken_past_its_event_id_stops_there_after_the_lines_before(httpserver, server_url):
+    store_login(server_url)
+
+    def strict(request):
+        try:
+            return all_succeed(request)
+        except ValueError:
+            return Response('{"error": "Request body is not valid JSON"}', 400)
+
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(strict)
+    events = [envelope(i) for i in range(4)]
+    lines = [json.dumps(e, separators=(",", ":")).encode() for e in events]
+    lines[2] = lines[2].replace(b'"payload":', b'"payload"', 1)
+    run = Run(server_url)
+
+    with pytest.raises(MalformedLine, match="line 3: not JSON"):
+        send_events(
+            lines,
+            run.out,
+            run.options,
+            lambda: open_sender(run.options, False, run.notes.append),
+            run.notes.append,
+        )
+
+    assert [r["event_id"] for r in run.results] == [events[0]["event_id"], events[1]["event_id"]]
+    sent = [e["event_id"] for r, _ in httpserver.log[1:] for e in sent_events(r)]
+    assert events[3]["event_id"] not in sent
+
+
 def test_a_200_that_is_not_a_batch_answer_counts_nothing(httpserver, server_url):
     store_login(server_url)
     httpserver.expect_request(BATCH, method="POST").respond_with_data("<html>proxy</html>")

@@ -115,7 +115,7 @@ def _apply(results, queue, max_rejections, summary, unknown, on_rejection, notif
 
 def _result(raw: bytes, lineno: int) -> dict:
     try:
-        result = json.loads(raw)
+        result = json.loads(raw.decode())
     except UnicodeDecodeError:
         raise MalformedLine(lineno, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:

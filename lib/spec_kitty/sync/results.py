@@ -6,13 +6,18 @@ does not settle (left out, unknown status) gets no line at all: it stays queued 
 and a warning says so. Ids the chunk did not contain are reported and otherwise ignored.
 """
 
+import re
 from dataclasses import dataclass, field
 
+from spec_kitty.jsonl import MalformedLine, dumps
 from spec_kitty.sync.categories import CATEGORIES, categorize
 from spec_kitty.sync.chunks import Outgoing
 
 SETTLED = ("success", "duplicate")
 REJECTED = "rejected"
+
+# An id that needs no escaping in JSON can be written into a result line as it is.
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\U0010ffff]*')
 
 
 @dataclass
@@ -20,6 +25,21 @@ class Settlement:
     results: list[dict] = field(default_factory=list)
     unsettled: list[Outgoing] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # A broken input line found in the chunk: sending stops there once these results are out.
+    malformed: MalformedLine | None = None
+
+    def extend(self, other: "Settlement") -> None:
+        self.results += other.results
+        self.unsettled += other.unsettled
+        self.warnings += other.warnings
+        self.malformed = self.malformed or other.malformed
+
+
+def result_text(result: dict) -> str:
+    """One result line; the common success and duplicate lines are written without json."""
+    if len(result) == 2 and _PLAIN.fullmatch(result["event_id"]):
+        return f'{{"event_id":"{result["event_id"]}","status":"{result["status"]}"}}\n'
+    return dumps(result) + "\n"
 
 
 def rejection(event: Outgoing, error: object, code: object = None, category: object = None) -> dict:
@@ -30,8 +50,7 @@ def rejection(event: Outgoing, error: object, code: object = None, category: obj
     line["category"] = (
         category if isinstance(category, str) and category else categorize(code, message)
     )
-    line["event_type"] = event.event_type
-    line["aggregate_id"] = event.aggregate_id
+    line["event_type"], line["aggregate_id"] = event.described()
     return line
 
 

@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, dumps
+from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.chunks import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_CHUNK_EVENTS,
     Outgoing,
     chunked,
+    first_malformed,
     read_events,
     request_body,
 )
@@ -26,6 +27,7 @@ from spec_kitty.sync.results import (
     Settlement,
     general_rejection,
     rejection,
+    result_text,
     settle_refusal,
     settle_results,
 )
@@ -145,25 +147,34 @@ class BatchSender:
             )
         self.notify(f"the server found {len(chunk)} events too large a batch; sending halves")
         middle = len(chunk) // 2
-        first, second = self.settle(chunk[:middle]), self.settle(chunk[middle:])
-        return Settlement(
-            first.results + second.results,
-            first.unsettled + second.unsettled,
-            first.warnings + second.warnings,
-        )
+        settlement = self.settle(chunk[:middle])
+        if settlement.malformed:
+            settlement.unsettled += chunk[middle:]
+        else:
+            settlement.extend(self.settle(chunk[middle:]))
+        return settlement
 
     def _refused(self, chunk: list[Outgoing], body: object) -> Settlement:
         settlement, summary = settle_refusal(chunk, body)
-        self.notify(f"the server refused a batch of {len(chunk)} (HTTP 400): {summary}")
         if not settlement.results:
+            broken = first_malformed(chunk)
+            if broken:
+                # The server could not read the batch because of a broken input line: send what
+                # came before it, then stop there as for any malformed input.
+                index, error = broken
+                before = self.settle(chunk[:index]) if index else Settlement()
+                before.unsettled += chunk[index:]
+                before.malformed = before.malformed or error
+                return before
+            self.notify(f"the server refused a batch of {len(chunk)} (HTTP 400): {summary}")
             # Nothing singled out: the refusal is about every event in the batch.
             return Settlement(results=general_rejection(chunk, body))
+        self.notify(f"the server refused a batch of {len(chunk)} (HTTP 400): {summary}")
         if settlement.unsettled:
             # The other events were refused only for travelling with the bad ones: send them again.
             again = self.settle(settlement.unsettled)
-            settlement.results.extend(again.results)
-            settlement.unsettled = again.unsettled
-            settlement.warnings.extend(again.warnings)
+            settlement.unsettled = []
+            settlement.extend(again)
         return settlement
 
 
@@ -187,13 +198,15 @@ def send_events(
             sender = sender or make_sender()
             settlement = sender.settle(chunk)
             if settlement.results:
-                out.write("".join(dumps(result) + "\n" for result in settlement.results))
+                out.write("".join(map(result_text, settlement.results)))
                 out.flush()
             for warning in settlement.warnings:
                 notify(warning)
             tally.sent += len(chunk)
             tally.unsettled += len(settlement.unsettled)
             tally.count(settlement.results)
+            if settlement.malformed:
+                raise settlement.malformed
             if options.progress and time.monotonic() - last_progress >= PROGRESS_EVERY:
                 last_progress, reported = time.monotonic(), True
                 notify(_progress(tally))
