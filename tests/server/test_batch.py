@@ -192,3 +192,16 @@ def test_unknown_paths_and_methods_answer_json(reference_server):
     wrong = requests.get(f"{reference_server.url}/api/v1/events/batch/", timeout=5)
     assert (missing.status_code, wrong.status_code) == (404, 405)
     assert missing.json()["error"] and wrong.json()["error"]
+
+
+def test_concurrent_resends_store_each_event_exactly_once(reference_server, token):
+    from concurrent.futures import ThreadPoolExecutor
+
+    events = [synced() for _ in range(50)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: post_batch(reference_server, token, events), range(4)))
+    per_event = [statuses(answer) for answer in answers]
+    for position in range(50):
+        column = sorted(answer[position] for answer in per_event)
+        assert column == ["duplicate", "duplicate", "duplicate", "success"]
+    assert len(reference_server.stored_events()) == 50

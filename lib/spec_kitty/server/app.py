@@ -108,7 +108,7 @@ class IngestApp:
         return {"error": f"Request body exceeds {self.settings.max_body_bytes} bytes"}
 
     def login(self, request: Request) -> dict:
-        body = _json_object(request, ("username", "password"))
+        body = _json_object(request, "login-request.schema.json")
         user = self.users.get(body["username"])
         if user is None or not user.password_matches(body["password"]):
             raise Refusal(
@@ -117,7 +117,7 @@ class IngestApp:
         return self._tokens_for(user)
 
     def refresh(self, request: Request) -> dict:
-        body = _json_object(request, ("refresh",))
+        body = _json_object(request, "refresh-request.schema.json")
         try:
             claims = self.issuer.verify(body["refresh"], REFRESH)
         except TokenError as exc:
@@ -202,7 +202,11 @@ class IngestApp:
             recent.append(now)
 
 
-def _json_object(request: Request, required: tuple[str, ...]) -> dict:
+def _json_object(request: Request, schema: str) -> dict:
+    """The request's JSON object, with the string fields `schema` requires; 400 otherwise."""
+    from spec_kitty.events.contract import load_schema
+
+    required = load_schema(schema)["required"]
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
