@@ -266,3 +266,33 @@ def test_a_hand_edited_frontmatter_lane_is_not_the_truth(planned):
     }
     with pytest.raises(TransitionRefused, match="cannot move from in_progress to done"):
         move_task(root, feature(root, slug), "WP01", "done", "a")
+
+
+def refuse_commits(root):
+    hook = root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+
+def test_a_failed_commit_puts_the_log_the_wp_file_and_the_index_back(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    log = root / "kitty-specs" / slug / "status.events.jsonl"
+    wp_file = root / "kitty-specs" / slug / "tasks" / "WP01-parse-the-input.md"
+    before = (log.read_bytes(), wp_file.read_bytes(), commits(root))
+    refuse_commits(root)
+    with pytest.raises(ScriptError, match="git commit failed: no commits today"):
+        move_task(root, feature(root, slug), "WP01", "blocked", "a", note="stuck")
+    assert (log.read_bytes(), wp_file.read_bytes(), commits(root)) == before
+    assert status(root) == ""
+    assert [e for e in queued("WPStatusChanged") if e["payload"]["to_lane"] == "blocked"] == []
+
+
+def test_a_failed_implement_removes_the_worktree_and_branch_it_made(planned):
+    root, slug = planned
+    refuse_commits(root)
+    with pytest.raises(ScriptError, match="no commits today"):
+        implement(root, feature(root, slug), "WP01", "a")
+    assert not (root / ".worktrees" / f"{slug}-WP01").exists()
+    assert f"{slug}-WP01" not in git(root, "branch", "--list")
+    assert status(root) == "" and lanes(root, slug)["WP01"] == "planned"

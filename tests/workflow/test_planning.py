@@ -185,3 +185,12 @@ def test_outside_a_project_the_error_says_to_run_init(repo, monkeypatch):
     monkeypatch.chdir(repo)
     with pytest.raises(ScriptError, match="spec-kitty init"):
         open_workspace()
+
+
+def test_nothing_is_written_outside_the_repository(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "kitty-specs").symlink_to(outside)
+    with pytest.raises(ScriptError, match="is outside the repository"):
+        create_feature(project, "Escape", None)
+    assert list(outside.iterdir()) == []
