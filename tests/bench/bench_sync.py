@@ -3,8 +3,6 @@ server (so the figure is the client's) and against the reference ingest server; 
 the sync's processes at 100,000 events."""
 
 import gzip
-import json
-import os
 import re
 import subprocess
 import sys
@@ -171,7 +169,6 @@ def _against_reference(root: Path, events: Path) -> float:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     from run import table
 
     print(table(run()))
