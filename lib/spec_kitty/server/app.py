@@ -23,7 +23,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from spec_kitty.server.ingest import DEFAULT_MAX_BODY_BYTES, BatchError, ingest, read_batch
+from spec_kitty.server.ingest import (
+    DEFAULT_MAX_BODY_BYTES,
+    BatchError,
+    ingest,
+    read_batch,
+    too_large,
+)
 from spec_kitty.server.store import EventStore
 from spec_kitty.server.tokens import ACCESS, REFRESH, TOKEN_REVOKED, TokenError, TokenIssuer
 from spec_kitty.server.users import User
@@ -90,7 +96,7 @@ class IngestApp:
         except Refusal as refusal:
             status, body, headers = refusal.status, refusal.body, refusal.headers
         except RequestEntityTooLarge:
-            status, body, headers = 413, self._too_large(), {}
+            status, body, headers = 413, too_large(self.settings.max_body_bytes).body(), {}
         except HTTPException as exc:
             status, body, headers = exc.code or 500, {"error": exc.name}, {}
         except Exception:
@@ -103,9 +109,6 @@ class IngestApp:
             headers=headers,
         )
         return response(environ, start_response)
-
-    def _too_large(self) -> dict:
-        return {"error": f"Request body exceeds {self.settings.max_body_bytes} bytes"}
 
     def login(self, request: Request) -> dict:
         body = _json_object(request, "login-request.schema.json")

@@ -39,7 +39,7 @@ class BatchError(Exception):
 def read_batch(body: bytes, content_encoding: str | None, max_bytes: int) -> list[dict]:
     """The events of a request body (gzip or identity); BatchError when it is not a batch."""
     if len(body) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     data = _decoded(body, (content_encoding or "identity").strip().lower(), max_bytes)
     try:
         document = json.loads(data)
@@ -79,13 +79,13 @@ def _decoded(body: bytes, encoding: str, max_bytes: int) -> bytes:
     except zlib.error as exc:
         raise BatchError(400, "Request body is not valid gzip data", [{"error": str(exc)}]) from exc
     if len(data) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     if not inflater.eof:
         raise BatchError(400, "Request body is not valid gzip data", [{"error": "truncated"}])
     return data
 
 
-def _too_large(max_bytes: int) -> BatchError:
+def too_large(max_bytes: int) -> BatchError:
     return BatchError(
         413,
         f"Request body exceeds {max_bytes} bytes (sent or uncompressed); send smaller batches",

@@ -17,7 +17,9 @@ LOOPBACK = "127.0.0.1"
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log(self, type, message, *args):  # noqa: A002 - werkzeug's signature
+    """Logs errors only: a line per request would drown test and benchmark output."""
+
+    def log(self, type, message, *args):
         if type == "error":
             super().log(type, message, *args)
 
