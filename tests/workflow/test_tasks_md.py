@@ -115,3 +115,18 @@ def test_a_work_package_with_two_sections_is_refused_with_both_lines():
 
 def test_clean_title_keeps_symbols_that_are_part_of_the_name():
     assert clean_title("C# and C++ support [P]") == "C# and C++ support"
+    assert clean_title("<A placeholder> ✅") == "<A placeholder>"
+
+
+def test_the_shipped_tasks_template_is_in_the_format_it_documents():
+    from spec_kitty.shipped import shipped_dir
+
+    template = shipped_dir("templates") / "missions/software-dev/templates/tasks-template.md"
+    sections = parse_tasks_md(template.read_text())
+    assert [(s.wp_id, s.dependencies) for s in sections] == [
+        ("WP01", []),
+        ("WP02", ["WP01"]),
+        ("WP03", ["WP01", "WP02"]),
+    ]
+    assert sections[0].title.startswith("<Foundations") and sections[0].title.endswith(">")
+    assert sections[0].subtasks == ["T001", "T002"]

@@ -28,8 +28,10 @@ def _workspace_feature(feature, command: str):
 
 @task(help={"no_commit": NO_COMMIT, "json": JSON})
 def init(c, no_commit=False, json=False):
-    """Make this git repository a spec-kitty project: .kittify/config.yaml with the project
-    identity (uuid, slug), the global runtime installed, .worktrees/ ignored."""
+    """Make this git repository a spec-kitty project.
+
+    Writes .kittify/config.yaml with the project identity (uuid, slug), installs the global
+    runtime, ignores .worktrees/, and commits. Run again, it keeps the identity."""
     from pathlib import Path
 
     from spec_kitty.workflow.init import init_project
@@ -51,8 +53,10 @@ def init(c, no_commit=False, json=False):
     },
 )
 def create_feature(c, name, mission=None, no_commit=False, json=False):
-    """Start a feature: kitty-specs/NNN-slug/ with spec.md (from the template) and meta.json,
-    committed on the current branch, which becomes the feature's target branch."""
+    """Start a feature: kitty-specs/NNN-slug/ with spec.md and meta.json.
+
+    The number is one past every feature directory and NNN-* branch; spec.md comes from the
+    mission's template; the current branch becomes the feature's target branch."""
     from spec_kitty.workflow.planning import create_feature as create
     from spec_kitty.workflow.state import open_workspace
 
@@ -74,8 +78,9 @@ def create_feature(c, name, mission=None, no_commit=False, json=False):
     }
 )
 def setup_plan(c, feature=None, force=False, no_commit=False, json=False):
-    """Write the feature's plan.md from the plan template (never over an existing one without
-    --force)."""
+    """Write the feature's plan.md from the plan template.
+
+    Needs spec.md; an existing plan.md is only replaced with --force."""
     from spec_kitty.workflow.planning import setup_plan as plan
 
     root, chosen = _workspace_feature(feature, "setup-plan")
@@ -90,8 +95,10 @@ def setup_plan(c, feature=None, force=False, no_commit=False, json=False):
 
 @task(help={"feature": FEATURE, "no_commit": NO_COMMIT, "json": JSON})
 def finalize_tasks(c, feature=None, no_commit=False, json=False):
-    """Create a prompt file tasks/WPnn-slug.md for each tasks.md section that has none (files
-    already there are kept); unknown dependencies and cycles are refused."""
+    """Create the work-package prompt files tasks.md calls for.
+
+    One tasks/WPnn-slug.md per `## WPnn: Title` section that has no file yet; files already
+    there are kept as written. Unknown dependencies and cycles are refused."""
     from spec_kitty.workflow.planning import finalize_tasks as finalize
 
     root, chosen = _workspace_feature(feature, "finalize-tasks")
@@ -112,8 +119,11 @@ def finalize_tasks(c, feature=None, no_commit=False, json=False):
     },
 )
 def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
-    """Start a work package: its worktree .worktrees/NNN-slug-WPnn on its own branch, the WP
-    moved to doing; prints the prompt to follow and any review feedback to address."""
+    """Start a work package in its own worktree and move it to doing.
+
+    Creates .worktrees/NNN-slug-WPnn on branch NNN-slug-WPnn (from the target branch, or from
+    the one done dependency not yet merged), then prints the prompt to follow and any review
+    feedback to address. Refuses while a dependency is not done."""
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import implement as start
     from spec_kitty.workflow.slugs import wp_id
@@ -204,8 +214,10 @@ def review(
     no_commit=False,
     json=False,
 ):
-    """Finish the review of a work package in for_review: --approve, or --reject --feedback FILE
-    (the feedback is kept in the WP file and shown by the next `implement`)."""
+    """Approve a work package in review, or send it back with feedback.
+
+    --approve moves it to done; --reject --feedback FILE moves it to planned and keeps the
+    feedback in the WP file, where the next `implement` shows it."""
     from pathlib import Path
 
     from spec_kitty.jsonl import ScriptError
@@ -231,8 +243,9 @@ def review(
 
 @task(help={"feature": FEATURE, "json": JSON})
 def board(c, feature=None, json=False):
-    """The work packages of a feature by lane, with their dependencies, and any place where the
-    files disagree with the status log."""
+    """Show a feature's work packages by lane, with their dependencies.
+
+    Also lists every place where the files disagree with the status log (both values)."""
     from spec_kitty.workflow.board import board as build
     from spec_kitty.workflow.board import render_text
     from spec_kitty.workflow.state import load_state
@@ -250,8 +263,9 @@ def board(c, feature=None, json=False):
     }
 )
 def queue_backfill(c, feature=None, queue=None, json=False):
-    """Queue for sync every status change in the features' status logs that is not queued yet
-    (by event_id; safe to run any time)."""
+    """Queue the status changes of the status logs that the queue missed.
+
+    Idempotent by event_id: safe to run any time."""
     from pathlib import Path
 
     from spec_kitty.workflow.backfill import backfill

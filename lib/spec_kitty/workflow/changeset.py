@@ -46,8 +46,12 @@ class Changeset:
         self.make_dirs(path.parent)
         original = path.read_bytes() if path.exists() else None
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
+        try:
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, path)
+        except OSError:
+            temp.unlink(missing_ok=True)
+            raise
         self._undo.append(lambda: _restore(path, original))
         self._track(path)
 

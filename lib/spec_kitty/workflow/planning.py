@@ -37,6 +37,9 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         "created_at": utc_timestamp(),
     }
     feature = Feature(root, feature_slug, meta)
+    if feature.directory.exists():
+        # Another create-feature took this number a moment ago.
+        raise ScriptError(f"{feature.directory} appeared while allocating; run the command again")
     spec_text = templates.fill(templates.SPEC, feature.mission, root, _values(feature))
     spec = feature.directory / "spec.md"
     with Changeset(root) as changes:

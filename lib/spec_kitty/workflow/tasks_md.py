@@ -35,6 +35,8 @@ _EXPLANATION = re.compile(
     r";|\s[—–]\s|\s-\s(?!WP\d)|\.(?:\s|$)|,?\s*\b(?:can|may|could|runs?|concurrently|alongside)\b",
     re.IGNORECASE,
 )
+# Emoji and what combines with them (variation selectors, joiners); not `+`, `#` or `>`.
+_MARKS = {"So", "Mn", "Me", "Cf"}
 _IDS = re.compile(r"WP(\d{2})(?:\s*(?:-|–|—|\.\.|to|through)\s*WP(\d{2}))?", re.IGNORECASE)
 
 
@@ -126,7 +128,7 @@ def clean_title(raw: str) -> str:
         before = title
         if title.endswith("]") and "[" in title:
             title = title[: title.rindex("[")].rstrip()
-        while title and unicodedata.category(title[-1])[0] in "SM" and title[-1] not in "+#":
+        while title and unicodedata.category(title[-1]) in _MARKS:
             title = title[:-1].rstrip()
         if title == before:
             return title.strip(" *_`")
