@@ -85,7 +85,7 @@ def run_script(prog: str, body: Callable[[], int | None]) -> NoReturn:
         code = body() or EXIT_OK
         sys.stdout.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         code = EXIT_OK
     except ScriptError as exc:
         _flush_quietly()
@@ -102,10 +102,10 @@ def _flush_quietly() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     # The reader went away: point stdout at /dev/null so the interpreter's final flush is quiet.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())

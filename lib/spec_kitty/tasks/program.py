@@ -1,15 +1,24 @@
 """`spec-kitty`: an invoke Program over the package's task namespace, usable from any directory."""
 
+import sys
+
 from invoke import Program
 
 from spec_kitty import __version__
+from spec_kitty.jsonl import silence_stdout
 from spec_kitty.tasks import build_namespace
 
 
 def main() -> None:
-    Program(
+    program = Program(
         name="spec-kitty",
         binary="spec-kitty",
         version=__version__,
         namespace=build_namespace(),
-    ).run()
+    )
+    try:
+        program.run()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `spec-kitty board | head`: the reader left; that is not an error.
+        silence_stdout()

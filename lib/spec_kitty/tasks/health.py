@@ -1,0 +1,138 @@
+"""Tasks that tell whether sync works: sync-status and sync-diagnose."""
+
+from spec_kitty.tasks.base import task
+
+# --check outcomes that are the user's login to fix, and those that mean "offline, retry later".
+_AUTH_STATES = {"not_logged_in", "login_expired", "credentials_unusable", "token_rejected"}
+_OFFLINE_STATES = {"unreachable", "server_error"}
+
+
+@task(
+    help={
+        "check": "probe the server's health path with your access token (refreshed if due)",
+        "json": "print one JSON object {queue, sync} instead of text",
+        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "top": "how many failing types and reasons to list (default 5)",
+        "timeout": "seconds to wait for the server with --check (default 10)",
+    }
+)
+def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
+    """Queue depth and age, retries, dead letters, top failures, and login/connection health.
+    With --check: exit 3 when the server is unreachable, 4 when the login needs renewing."""
+    from invoke import Exit
+
+    from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, dumps
+    from spec_kitty.queue.store import Queue
+    from spec_kitty.sync.health import login_health, probe_health
+
+    with Queue(queue) as store:
+        stats = store.stats(int(top))
+    health = probe_health(float(timeout)) if check else login_health()
+    if json:
+        print(dumps({"queue": stats, "sync": health.to_dict()}))
+    else:
+        print("\n".join(_status_lines(stats, health.to_dict())))
+    if check and health.state in _AUTH_STATES:
+        raise Exit(code=EXIT_AUTH)
+    if check and health.state in _OFFLINE_STATES:
+        raise Exit(code=EXIT_OFFLINE)
+
+
+def _status_lines(stats: dict, sync: dict) -> list[str]:
+    lines = [
+        f"Queue {stats['queue']}",
+        f"  pending: {stats['depth']}   dead-lettered: {stats['dead_lettered']}   "
+        f"oldest: {_age(stats['oldest_event_age_seconds'])}",
+        "  retries: "
+        + (
+            ", ".join(f"{n} event(s) x{count}" for count, n in stats["retry_counts"].items()) or "-"
+        ),
+    ]
+    if stats["top_failing_event_types"]:
+        lines.append(
+            "  failing event types: "
+            + ", ".join(
+                f"{t['event_type']} ({t['count']})" for t in stats["top_failing_event_types"]
+            )
+        )
+    for reason in stats["top_failure_reasons"]:
+        lines.append(f"  failure [{reason['category']}] x{reason['count']}: {reason['reason']}")
+    if stats["dead_lettered"]:
+        lines.append(
+            "  dead-lettered events are not sent; after fixing the cause: "
+            "`spec-kitty queue-requeue --all-failed`"
+        )
+    lines.append(f"Sync {sync['state'].replace('_', ' ')}: {sync['detail']}")
+    if sync["access_expires_at"]:
+        lines.append(
+            f"  access token expires {sync['access_expires_at']}, "
+            f"refresh token {sync['refresh_expires_at']}"
+        )
+    if sync["next_step"]:
+        lines.append(f"  next: {sync['next_step']}")
+    return lines
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
+@task(
+    help={
+        "json": "print one JSON object {checked, invalid, counts, problems} instead of text",
+        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+    }
+)
+def sync_diagnose(c, json=False, queue=None):
+    """Check every queued event (pending and dead-lettered) against the contract schemas as it
+    would be sent (lanes collapsed); each mismatch names the event, the field, the value found
+    and what is expected; ends with counts by problem. Exit 1 when any event is invalid."""
+    from collections import Counter
+    from json import loads
+
+    from invoke import Exit
+
+    from spec_kitty.events.validate import queued_event_problems
+    from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps
+    from spec_kitty.queue.store import Queue
+
+    checked = invalid = 0
+    counts: Counter = Counter()
+    problems = []
+    with Queue(queue) as store:
+        for text in store.export(("pending", "failed")):
+            event = loads(text)
+            checked += 1
+            found = queued_event_problems(event)
+            invalid += bool(found)
+            for problem in found:
+                counts[f"{problem.code}: {problem.path}"] += 1
+                if json:
+                    problems.append(problem.to_dict())
+                else:
+                    print(
+                        f"event {problem.event_id} ({event.get('event_type')}): {problem.message()}"
+                    )
+    if json:
+        print(
+            dumps({"checked": checked, "invalid": invalid, "counts": counts, "problems": problems})
+        )
+    else:
+        print(f"{checked} queued event(s) checked, {invalid} invalid")
+        for kind, count in counts.most_common():
+            print(f"  {count:6d}  {kind}")
+        if invalid:
+            print(
+                "  next: invalid events are rejected by the server; fix their source, or let them "
+                "dead-letter and inspect them with `queue-export --status failed`"
+            )
+    if invalid:
+        raise Exit(code=EXIT_SOME_FAILED)
+
+
+TASKS = [sync_status, sync_diagnose]
