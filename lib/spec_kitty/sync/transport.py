@@ -3,6 +3,7 @@
 Imported only by the processes that talk to the server (it pulls in requests).
 """
 
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -47,8 +48,13 @@ class RetryPolicy:
 
 
 def open_session() -> requests.Session:
+    """A keep-alive session. A private CA is trusted through REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE,
+    both read by requests itself) or SSL_CERT_FILE, which requests alone would ignore."""
     session = requests.Session()
     session.headers["User-Agent"] = f"spec-kitty-toolkit/{__version__}"
+    ca_file = os.environ.get("SSL_CERT_FILE")
+    if ca_file and not (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")):
+        session.verify = ca_file
     return session
 
 

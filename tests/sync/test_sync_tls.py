@@ -1,0 +1,95 @@
+"""https with a private CA, against the reference server serving TLS."""
+
+import shutil
+import subprocess
+
+import pytest
+from spec_kitty.server import ReferenceServer
+from sync_support import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, queued_ids
+
+pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = ReferenceServer(
+        tmp_path / "server.db",
+        users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": ["*"]}},
+        tls_cert=cert,
+        tls_key=key,
+    ).start()
+    try:
+        yield server, cert
+    finally:
+        server.stop()
+
+
+def login(script, url, env):
+    return script(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        DEMO_USER,
+        "--password-stdin",
+        input=DEMO_PASSWORD + "\n",
+        env=env,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_ca_settings(monkeypatch):
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_an_untrusted_certificate_is_refused_with_the_fix(script, tls_server):
+    server, _ = tls_server
+
+    refused = login(script, server.url, {})
+
+    assert refused.returncode == 3
+    assert b"REQUESTS_CA_BUNDLE" in refused.stderr and b"Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_private_ca_is_trusted_through_the_usual_variables(
+    script, tls_server, monkeypatch, variable
+):
+    server, cert = tls_server
+    monkeypatch.setenv(variable, str(cert))
+    fill_queue([envelope(0)])
+
+    logged_in = login(script, server.url, {})
+    synced = script("spec-kitty", "sync-now")
+
+    assert logged_in.returncode == 0, logged_in.stderr
+    assert synced.returncode == 0, synced.stderr
+    assert queued_ids() == []
+    assert [e["event_id"] for e in server.stored_events()] == [envelope(0)["event_id"]]
