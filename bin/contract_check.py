@@ -37,13 +37,23 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--server", required=True, help="base URL, e.g. https://sync.example.com")
-    parser.add_argument("--username", default=os.environ.get("SPEC_KITTY_CONTRACT_USERNAME"))
+    parser.add_argument(
+        "--username",
+        default=os.environ.get("SPEC_KITTY_CONTRACT_USERNAME"),
+        help="the checking user (default: $SPEC_KITTY_CONTRACT_USERNAME)",
+    )
     parser.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first stdin line"
     )
-    parser.add_argument("--project", default=DEFAULT_PROJECT, help="a project the user may write")
     parser.add_argument(
-        "--forbidden-project", default=DEFAULT_FORBIDDEN_PROJECT, help="a project it may not write"
+        "--project",
+        default=DEFAULT_PROJECT,
+        help=f"a project the user may write (default {DEFAULT_PROJECT})",
+    )
+    parser.add_argument(
+        "--forbidden-project",
+        default=DEFAULT_FORBIDDEN_PROJECT,
+        help=f"a project it may not write (default {DEFAULT_FORBIDDEN_PROJECT})",
     )
     parser.add_argument("--fixtures", help="fixture directory (default: the shipped contracts)")
     parser.add_argument("--ca-cert", help="CA certificate to trust for https (self-signed servers)")

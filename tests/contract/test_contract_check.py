@@ -111,3 +111,12 @@ def test_fixture_requests_are_valid_batches_unless_they_show_a_bad_case():
         for step in fixtures[name]["steps"]:
             batch = replay._filled(step["request"]["json"])
             assert list(validator.iter_errors(batch)) == [], name
+
+
+def test_a_fixture_directory_with_a_broken_file_is_one_clear_error(
+    checked_server, script, tmp_path
+):
+    (tmp_path / "01-broken.json").write_text('{"name": "broken"}')
+    result = contract_check(script, checked_server, "--fixtures", str(tmp_path))
+    assert result.returncode == 2
+    assert "01-broken.json: expected an object with a `steps` list" in result.stderr.decode()

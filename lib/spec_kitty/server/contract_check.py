@@ -65,6 +65,8 @@ def load_fixtures(directory: Path | None = None) -> list[dict]:
             fixture = json.loads(path.read_text())
         except ValueError as exc:
             raise ScriptError(f"fixture {path.name} is not valid JSON: {exc}") from None
+        if not isinstance(fixture, dict) or not isinstance(fixture.get("steps"), list):
+            raise ScriptError(f"fixture {path.name}: expected an object with a `steps` list")
         fixture.setdefault("name", path.stem)
         fixtures.append(fixture)
     return fixtures
