@@ -5,8 +5,9 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.board import board
 from spec_kitty.workflow.execution import implement, move_task, review
 from spec_kitty.workflow.features import load_feature
-from spec_kitty.workflow.state import load_state, open_workspace
+from spec_kitty.workflow.state import load_state
 from spec_kitty.workflow.transitions import TransitionRefused
+from spec_kitty.workflow.workspace import open_workspace
 from workflow_support import commits, committed_files, git, log_events, queued, status
 
 

@@ -7,7 +7,7 @@ import pytest
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.planning import create_feature, finalize_tasks, setup_plan
-from spec_kitty.workflow.state import choose_feature, open_workspace
+from spec_kitty.workflow.workspace import choose_feature, open_workspace
 from workflow_support import TASKS_MD, commits, committed_files, git, queued, status, write
 
 

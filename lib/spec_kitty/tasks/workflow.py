@@ -20,7 +20,7 @@ def _emit(result: dict, as_json: bool, text: str) -> None:
 
 
 def _workspace_feature(feature, command: str):
-    from spec_kitty.workflow.state import choose_feature, open_workspace
+    from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
     workspace = open_workspace()
     return workspace.root, choose_feature(workspace, feature, command)
@@ -58,7 +58,7 @@ def create_feature(c, name, mission=None, no_commit=False, json=False):
     The number is one past every feature directory and NNN-* branch; spec.md comes from the
     mission's template; the current branch becomes the feature's target branch."""
     from spec_kitty.workflow.planning import create_feature as create
-    from spec_kitty.workflow.state import open_workspace
+    from spec_kitty.workflow.workspace import open_workspace
 
     result = create(open_workspace().root, name, mission, commit=not no_commit)
     _emit(
@@ -269,7 +269,7 @@ def queue_backfill(c, feature=None, queue=None, json=False):
     from pathlib import Path
 
     from spec_kitty.workflow.backfill import backfill
-    from spec_kitty.workflow.state import choose_feature, open_workspace
+    from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
     workspace = open_workspace()
     only = choose_feature(workspace, feature, "queue-backfill").slug if feature else None

@@ -20,8 +20,9 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import Feature
-from spec_kitty.workflow.state import FeatureState, check_target_branch, load_state
+from spec_kitty.workflow.state import FeatureState, load_state
 from spec_kitty.workflow.status_log import status_event, utc_timestamp
+from spec_kitty.workflow.workspace import check_target_branch
 from spec_kitty.workflow.wp_body import (
     ACTIVITY,
     FEEDBACK,

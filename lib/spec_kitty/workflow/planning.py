@@ -12,8 +12,8 @@ from spec_kitty.workflow import frontmatter, git, records, templates
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import DEFAULT_MISSION, Feature, next_number
 from spec_kitty.workflow.slugs import slugify
-from spec_kitty.workflow.state import check_target_branch, load_state
 from spec_kitty.workflow.status_log import utc_timestamp
+from spec_kitty.workflow.workspace import check_target_branch
 
 
 def create_feature(root: Path, name: str, mission: str | None, commit: bool = True) -> dict:
@@ -96,6 +96,8 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
         )
     if commit:
         check_target_branch(root, feature)
+    from spec_kitty.workflow.state import load_state
+
     state = load_state(feature)
     if not state.sections:
         raise ScriptError(
