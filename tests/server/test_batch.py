@@ -128,6 +128,7 @@ def test_malformed_items_refuse_the_whole_batch_with_details_by_index(reference_
         (b'{"events": {"a": 1}}', "identity", "events must be a list"),
         (b'{"events": []}', "br", "Unsupported Content-Encoding 'br'"),
     ],
+    ids=["not-gzip", "truncated-gzip", "not-json", "not-an-object", "events-not-list", "brotli"],
 )
 def test_unreadable_bodies_are_400_with_error_and_details(
     reference_server, token, body, encoding, error

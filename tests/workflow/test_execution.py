@@ -297,3 +297,14 @@ def test_a_failed_implement_removes_the_worktree_and_branch_it_made(planned):
     assert not (root / ".worktrees" / f"{slug}-WP01").exists()
     assert f"{slug}-WP01" not in git(root, "branch", "--list")
     assert status(root) == "" and lanes(root, slug)["WP01"] == "planned"
+
+
+def test_implement_again_hands_out_the_prompt_and_restores_a_removed_worktree(planned):
+    root, slug = planned
+    implement(root, feature(root, slug), "WP01", "a")
+    work_in(root, slug, "WP01")
+    git(root, "worktree", "remove", "--force", str(root / ".worktrees" / f"{slug}-WP01"))
+    again = implement(root, feature(root, slug), "WP01", "a")
+    assert again["started"] is False and again["lane"] == "in_progress"
+    assert (root / ".worktrees" / f"{slug}-WP01" / "work.txt").is_file()
+    assert len(log_events(root, slug)) == 2

@@ -86,8 +86,9 @@ class ReferenceServer:
     def start(self) -> "ReferenceServer":
         """Listen, and serve from a background thread; returns once connections are accepted."""
         server = self._server or self.bind()
+        # A short poll interval makes stop() quick, which tests starting many servers notice.
         self._thread = threading.Thread(
-            target=server.serve_forever, name="reference-server", daemon=True
+            target=server.serve_forever, args=(0.05,), name="reference-server", daemon=True
         )
         self._thread.start()
         return self

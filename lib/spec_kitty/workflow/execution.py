@@ -169,7 +169,11 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "prompt": str(wp.path),
         "feedback": latest_feedback(frontmatter.split(wp.path.read_text(encoding="utf-8"))[1]),
     }
-    if lane in (Lane.CLAIMED.value, Lane.IN_PROGRESS.value) and worktree.is_dir():
+    if lane == Lane.IN_PROGRESS.value:
+        # Already started: hand the prompt out again, with its worktree back if it was removed.
+        if not worktree.is_dir():
+            known = branch in git.local_branches(root)
+            git.add_worktree(root, worktree, branch, None if known else target)
         return {**result, "lane": lane, "base": wp.fields.get("base_branch"), "started": False}
     if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
         raise transitions.TransitionRefused(
@@ -203,7 +207,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
     records.send(root, [records.status_changed(e) for e in events] + sent)
     return {
         **result,
-        "prompt": str(wp.path),
+        "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
         "lane": Lane.IN_PROGRESS.value,
         "base": base_branch,
         "started": True,
