@@ -125,3 +125,8 @@ def test_tokens_stay_valid_across_a_restart_on_the_same_database(tmp_path):
         tokens = login(server)
     with ReferenceServer(tmp_path / "s.db", users=users) as server:
         assert health(server, tokens["access"]).status_code == 200
+
+
+def test_the_database_holding_the_signing_secret_is_private(tmp_path):
+    with ReferenceServer(tmp_path / "s.db", users={"demo": {"password": "pw"}}):
+        assert (tmp_path / "s.db").stat().st_mode & 0o777 == 0o600

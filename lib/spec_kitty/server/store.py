@@ -5,6 +5,7 @@ batch is stored whole or not at all, and dedupe by event_id holds across restart
 """
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -39,6 +40,9 @@ class EventStore:
     def __init__(self, db_path: str | Path):
         self.path = Path(db_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The file holds the token signing secret: owner-only from the start (SQLite gives its
+        # -wal and -shm files the same mode).
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
