@@ -194,3 +194,14 @@ def test_nothing_is_written_outside_the_repository(project, tmp_path):
     with pytest.raises(ScriptError, match="is outside the repository"):
         create_feature(project, "Escape", None)
     assert list(outside.iterdir()) == []
+
+
+def test_the_project_default_mission_applies_unless_one_is_given(project):
+    config = project / ".kittify" / "config.yaml"
+    config.write_text(config.read_text().replace("software-dev", "research"))
+    assert create_feature(project, "Survey", None)["mission"] == "research"
+    assert create_feature(project, "Build", "software-dev")["mission"] == "software-dev"
+    survey = (project / "kitty-specs" / "001-survey" / "spec.md").read_text()
+    build = (project / "kitty-specs" / "002-build" / "spec.md").read_text()
+    assert survey.startswith("# Research Question: Survey")
+    assert build.startswith("# Feature Specification: Build")

@@ -31,7 +31,7 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         "slug": feature_slug,
         "feature_slug": feature_slug,
         "friendly_name": name.strip(),
-        "mission": mission or DEFAULT_MISSION,
+        "mission": mission or _default_mission(root),
         "target_branch": target,
         "vcs": "git",
         "created_at": utc_timestamp(),
@@ -181,6 +181,15 @@ def _prompt_file(root: Path, feature: Feature, section, deps: list[str]) -> str:
         }
     )
     return head + body
+
+
+def _default_mission(root: Path) -> str:
+    """The project's `workflow.default_mission` from .kittify/config.yaml, else software-dev."""
+    from spec_kitty.project import read_config
+
+    workflow = read_config(root).get("workflow")
+    chosen = workflow.get("default_mission") if isinstance(workflow, dict) else None
+    return str(chosen or DEFAULT_MISSION)
 
 
 def _values(feature: Feature) -> dict:
