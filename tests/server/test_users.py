@@ -67,3 +67,14 @@ def test_flags_give_every_project_unless_granted_some():
 def test_bad_flags_are_one_clear_error(users, grants, message):
     with pytest.raises(ScriptError, match=message):
         users_from_flags(users, grants)
+
+
+def test_a_users_file_others_can_read_is_warned_about(tmp_path, capsys):
+    path = tmp_path / "users.json"
+    path.write_text('{"users": {"ann": {"password": "pw"}}}')
+    path.chmod(0o644)
+    load_users_file(path)
+    assert "chmod 600" in capsys.readouterr().err
+    path.chmod(0o600)
+    load_users_file(path)
+    assert capsys.readouterr().err == ""

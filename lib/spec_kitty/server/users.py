@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spec_kitty.jsonl import ScriptError
+from spec_kitty.jsonl import ScriptError, warn
 
 ALL_PROJECTS = "*"
 
@@ -68,6 +68,8 @@ def load_users_file(path: str | Path) -> dict[str, User]:
         raise ScriptError(f"users file {path} is not valid {kind}: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("users"), dict):
         raise ScriptError(f"users file {path}: expected a top-level `users` table")
+    if path.stat().st_mode & 0o077:
+        warn(f"users file {path} holds passwords and is readable by others: chmod 600 {path}")
     return users_from_mapping(data["users"])
 
 
