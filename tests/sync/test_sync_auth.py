@@ -1,5 +1,5 @@
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -8,6 +8,7 @@ from spec_kitty.sync.auth import AuthenticationNeeded, TokenKeeper, login
 from spec_kitty.sync.server_url import check_server_url, resolve_server
 from spec_kitty.sync.transport import open_session
 from sync_support import store_login
+from werkzeug import Response
 
 TOKEN = "/api/v1/token/"
 REFRESH = "/api/v1/token/refresh/"
@@ -110,6 +111,24 @@ def test_tokens_another_process_already_rotated_are_adopted_not_refreshed_again(
 
     assert keeper.after_unauthorized("A0") == "A1"
     assert httpserver.log == []
+
+
+def test_a_refresh_lost_to_a_2x_client_rotating_at_the_same_moment_uses_its_tokens(
+    httpserver, server_url
+):
+    store = store_login(server_url, access="A0", refresh="R0", access_in=-5)
+
+    def rotated_by_2x_meanwhile(request):
+        rotated = store.load()  # the 2.x client's write, which does not take our lock
+        rotated.access, rotated.refresh = "A1", "R1"
+        rotated.access_expires_at = datetime.now(UTC) + timedelta(minutes=15)
+        store.save(rotated)
+        return Response('{"error": "Token is blacklisted", "code": "token_invalid"}', 401)
+
+    httpserver.expect_request(REFRESH, method="POST").respond_with_handler(rotated_by_2x_meanwhile)
+
+    assert TokenKeeper(store, open_session(), server_url, 5).access() == "A1"
+    assert store.load().refresh == "R1"
 
 
 def test_a_refused_refresh_asks_to_log_in_again(httpserver, server_url):

@@ -101,11 +101,24 @@ class TokenKeeper:
     def _renew(self, stale: str) -> None:
         with self.store.locked():
             current = self.store.load()
-            if current.access != stale and not current.access_expires_within(REFRESH_MARGIN):
+            if _fresher(current, stale):
                 self.creds = current
                 return
-            self.creds = refresh(self.session, current, self.timeout)
+            try:
+                self.creds = refresh(self.session, current, self.timeout)
+            except AuthenticationNeeded:
+                # A spec-kitty 2.x client (which does not take our lock) may have rotated the
+                # refresh token a moment ago; its new tokens are then as good as ours would be.
+                latest = self.store.load()
+                if latest.refresh == current.refresh or not _fresher(latest, stale):
+                    raise
+                self.creds = latest
+                return
             self.store.save(self.creds)
+
+
+def _fresher(creds: Credentials, stale: str) -> bool:
+    return creds.access != stale and not creds.access_expires_within(REFRESH_MARGIN)
 
 
 def jwt_expiry(token: str) -> datetime | None:

@@ -73,14 +73,17 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
         watcher = threading.Thread(target=_watch_collapse, args=(collapse.stderr, unsent))
         watcher.start()
         interrupted = False
-        try:
-            _read_acks(ack.stdout, summary, options.keep_failures)
-        except KeyboardInterrupt:
-            # Every stage got the Ctrl-C too; queue-ack finishes applying what was acknowledged.
-            interrupted = True
-            notify("interrupted: applying what the server already acknowledged, then stopping")
-            _read_acks(ack.stdout, summary, options.keep_failures)
-        codes = [stage.wait() for stage in stages]
+        while True:
+            try:
+                _read_acks(ack.stdout, summary, options.keep_failures)
+                codes = [stage.wait() for stage in stages]
+                break
+            except KeyboardInterrupt:
+                # Every stage got the Ctrl-C too; queue-ack finishes applying what the server
+                # acknowledged before it, so this process waits for it rather than leaving.
+                if not interrupted:
+                    notify("interrupted: applying what the server already acknowledged")
+                interrupted = True
         watcher.join()
     for failure in unsent:
         summary.add_failure(failure, options.keep_failures)
