@@ -12,6 +12,7 @@ from spec_kitty.jsonl import ScriptError
 FENCE = "---"
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./@+-][A-Za-z0-9_ ./@+:-]*")
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _RESERVED = {"", "null", "~", "true", "false", "yes", "no", "on", "off"}
 
 
@@ -56,9 +57,14 @@ def scalar(value: object, quote: bool = False) -> str:
         return str(value)
     text = str(value)
     if quote or not _PLAIN.fullmatch(text) or text.lower() in _RESERVED or text[0].isdigit():
-        # A JSON string is a valid YAML double-quoted scalar.
-        return json.dumps(text, ensure_ascii=False)
+        # A JSON string is a YAML double-quoted scalar once the characters YAML does not allow
+        # raw (DEL, C1 controls, its own line breaks) are escaped as well.
+        return _UNPRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
     return text
+
+
+def _escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def flow_list(values: list) -> str:
