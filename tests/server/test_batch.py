@@ -206,3 +206,22 @@ def test_concurrent_resends_store_each_event_exactly_once(reference_server, toke
         column = sorted(answer[position] for answer in per_event)
         assert column == ["duplicate", "duplicate", "duplicate", "success"]
     assert len(reference_server.stored_events()) == 50
+
+
+def test_a_batch_as_spec_kitty_2x_sends_it_gets_one_result_per_event(reference_server, token):
+    # 2.x sends 1,000 events a request, canonical lanes included, and an X-Team-Slug header.
+    events = [synced() for _ in range(990)]
+    canonical = [synced() for _ in range(10)]
+    for event in canonical:
+        event["payload"]["to_lane"] = "in_progress"
+    batch = events[:500] + canonical + events[500:]
+    response = post_batch(reference_server, token, batch, headers={"X-Team-Slug": "cats"})
+    results = response.json()["results"]
+    assert [r["event_id"] for r in results] == [e["event_id"] for e in batch]
+    assert response.json()["summary"] == {
+        "total": 1000,
+        "success": 990,
+        "duplicate": 0,
+        "rejected": 10,
+    }
+    assert {r["error_code"] for r in results[500:510]} == {"unknown_lane"}
