@@ -18,9 +18,11 @@ CREATE TABLE queue (
 """
 
 
-def make_2x_queue(path, events):
+def make_2x_queue(path, events, wal=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
+    if wal:
+        db.execute("PRAGMA journal_mode=WAL")
     db.execute(SCHEMA_2X)
     db.executemany(
         "INSERT INTO queue (event_id, event_type, data, timestamp, retry_count, coalesce_key)"
@@ -43,7 +45,7 @@ def test_imports_2x_queues_read_only_and_enqueue_deduplicates(script, spec_kitty
     main = make_2x_queue(
         spec_kitty_home / "queue.db", [envelope(0, to_lane="claimed"), envelope(1)]
     )
-    extra = make_2x_queue(spec_kitty_home / "queues" / "queue-abc.db", [envelope(2)])
+    extra = make_2x_queue(spec_kitty_home / "queues" / "queue-abc.db", [envelope(2)], wal=True)
     before = {p: fingerprint(p) for p in (main, extra)}
 
     exported = script("queue-import")

@@ -45,7 +45,7 @@ def legacy_events(path: Path, notify: Callable[[str], None]) -> Iterator[dict]:
 def _open_read_only(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise ScriptError(f"{path}: no such file (expected a spec-kitty 2.x queue.db)")
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    db = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         columns = {row[1] for row in db.execute("PRAGMA table_info(queue)")}
     except sqlite3.DatabaseError as exc:
@@ -60,6 +60,19 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
             f"{', '.join(sorted(REQUIRED_COLUMNS))})"
         )
     return db
+
+
+def _read_only_uri(path: Path) -> str:
+    """SQLite's read-only mode; for a WAL-mode file that no one has open (no -wal file beside
+    it) also `immutable`, because a read-only reader would otherwise create -wal and -shm files
+    next to 2.x's queue."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    wal_mode = header.startswith(b"SQLite format 3\x00") and header[18:19] == b"\x02"
+    if wal_mode and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def _rows(db: sqlite3.Connection, path: Path) -> Iterator[tuple]:
