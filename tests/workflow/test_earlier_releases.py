@@ -203,3 +203,16 @@ def test_a_1x_feature_on_master_with_depends_on_lines_only_in_tasks_md(tmp_path,
     assert result["base"] == "master"
     assert commits(root)[0] == "001-quiz-game WP01: start implementation"
     assert git(root, "rev-parse", "--abbrev-ref", "HEAD").strip() == "master"
+
+
+def test_an_empty_review_feedback_section_from_a_template_is_not_feedback(project):
+    add_feature(
+        project,
+        "001-tidy",
+        {
+            "tasks/WP01-tidy.md": '---\nwork_package_id: WP01\ntitle: Tidy\nlane: "planned"\n'
+            'review_status: ""\n---\n# Tidy\n\n## Review Feedback\n\n_No feedback recorded._\n',
+        },
+        meta={"feature_number": "001", "slug": "001-tidy", "target_branch": "main"},
+    )
+    assert implement(project, load_feature(project, "001-tidy"), "WP01", "me")["feedback"] is None

@@ -167,7 +167,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "branch": branch,
         "worktree": str(worktree),
         "prompt": str(wp.path),
-        "feedback": latest_feedback(frontmatter.split(wp.path.read_text(encoding="utf-8"))[1]),
+        "feedback": _open_feedback(wp),
     }
     if lane == Lane.IN_PROGRESS.value:
         # Already started: hand the prompt out again, with its worktree back if it was removed.
@@ -213,6 +213,14 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "started": True,
         "committed": committed,
     }
+
+
+def _open_feedback(wp: WorkPackage) -> str | None:
+    """The latest review feedback while the review's verdict is "has_feedback" (many WP files
+    carry an empty Review Feedback section from their template)."""
+    if wp.fields.get("review_status") != "has_feedback":
+        return None
+    return latest_feedback(frontmatter.split(wp.path.read_text(encoding="utf-8"))[1])
 
 
 def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, branches) -> str:
