@@ -63,54 +63,75 @@ def apply_results(
 ) -> AckSummary:
     """Apply every result line of `stream`; `on_rejection` gets each rejection with its outcome
     and retry count. A malformed line stops the run after the lines before it are applied."""
-    summary = AckSummary()
-    unknown: list[str] = []
+    applier = _Applier(queue, max_rejections, on_rejection, notify)
     lineno = 0
-    for lines in line_batches(stream):
-        results, error = [], None
-        for raw in lines:
-            lineno += 1
-            if raw.strip():
-                try:
-                    results.append(_result(raw, lineno))
-                except MalformedLine as exc:
-                    error = exc
-                    break
-        if results:
-            _apply(results, queue, max_rejections, summary, unknown, on_rejection, notify)
-        if error:
-            _report_unknown(unknown, notify)
-            raise error
-    _report_unknown(unknown, notify)
-    return summary
+    try:
+        for lines in line_batches(stream):
+            results, error = [], None
+            for raw in lines:
+                lineno += 1
+                if raw.strip():
+                    try:
+                        results.append(_result(raw, lineno))
+                    except MalformedLine as exc:
+                        error = exc
+                        break
+            if results:
+                applier.apply(results)
+            if error:
+                raise error
+    finally:
+        applier.report_unknown()
+    return applier.summary
 
 
-def _apply(results, queue, max_rejections, summary, unknown, on_rejection, notify) -> None:
-    outcomes = queue.ack(results, max_rejections)
-    rejected = []
-    for result, outcome in zip(results, outcomes, strict=True):
-        if outcome == "removed":
-            if result["status"] == "success":
-                summary.success += 1
+class _Applier:
+    def __init__(self, queue, max_rejections, on_rejection, notify):
+        self.queue, self.max_rejections = queue, max_rejections
+        self.on_rejection, self.notify = on_rejection, notify
+        self.summary = AckSummary()
+        self.unknown_shown: list[str] = []
+
+    def apply(self, results: list[dict]) -> None:
+        """One transaction for `results`, then the rejections are passed on with retry counts."""
+        summary = self.summary
+        rejected = []
+        for result, outcome in zip(
+            results, self.queue.ack(results, self.max_rejections), strict=True
+        ):
+            if outcome == "removed":
+                if result["status"] == "success":
+                    summary.success += 1
+                else:
+                    summary.duplicate += 1
+            elif outcome in ("rejected", "dead_lettered"):
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+                rejected.append({**result, "outcome": outcome})
+            elif outcome == "unknown_event":
+                summary.unknown_event += 1
+                if len(self.unknown_shown) < SHOWN_IDS:
+                    self.unknown_shown.append(result["event_id"])
             else:
-                summary.duplicate += 1
-        elif outcome in ("rejected", "dead_lettered"):
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-            rejected.append({**result, "outcome": outcome})
-        elif outcome == "unknown_event":
-            summary.unknown_event += 1
-            unknown.append(result["event_id"])
-        else:
-            summary.ignored += 1
-            notify(
-                f"result for {result['event_id']} has status {result.get('status')!r} "
-                "(expected success, duplicate or rejected); the event stays queued"
-            )
-    if rejected:
-        counts = queue.retry_counts([r["event_id"] for r in rejected])
-        for line in rejected:
-            line["retry_count"] = counts.get(line["event_id"])
-            on_rejection(line)
+                summary.ignored += 1
+                self.notify(
+                    f"result for {result['event_id']} has status {result.get('status')!r} "
+                    "(expected success, duplicate or rejected); the event stays queued"
+                )
+        if rejected:
+            counts = self.queue.retry_counts([r["event_id"] for r in rejected])
+            for line in rejected:
+                line["retry_count"] = counts.get(line["event_id"])
+                self.on_rejection(line)
+
+    def report_unknown(self) -> None:
+        count = self.summary.unknown_event
+        if not count:
+            return
+        more = f" and {count - len(self.unknown_shown)} more" if count > SHOWN_IDS else ""
+        self.notify(
+            f"{count} result(s) name events not in the queue (ignored): "
+            f"{', '.join(self.unknown_shown)}{more}"
+        )
 
 
 def _result(raw: bytes, lineno: int) -> dict:
@@ -125,11 +146,3 @@ def _result(raw: bytes, lineno: int) -> dict:
     if not isinstance(result.get("event_id"), str) or not isinstance(result.get("status"), str):
         raise MalformedLine(lineno, "a result needs an event_id and a status")
     return result
-
-
-def _report_unknown(unknown: list[str], notify: Callable[[str], None]) -> None:
-    if not unknown:
-        return
-    shown = ", ".join(unknown[:SHOWN_IDS])
-    more = f" and {len(unknown) - SHOWN_IDS} more" if len(unknown) > SHOWN_IDS else ""
-    notify(f"{len(unknown)} result(s) name events not in the queue (ignored): {shown}{more}")

@@ -64,7 +64,7 @@ def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
     odd_ids: set[str] = set()
     for item in items:
         event_id = item.get("event_id") if isinstance(item, dict) else None
-        if event_id not in by_id:
+        if not isinstance(event_id, str) or event_id not in by_id:
             unknown_ids.append(event_id)
             continue
         if event_id in answered:
@@ -117,11 +117,12 @@ def settle_refusal(chunk: list[Outgoing], body: object) -> tuple[Settlement, str
     summary = _text(error) or "the server refused the batch"
     if details is not None:
         summary += f"; details: {_text(details, limit=500)}"
-    reasons = _reasons_by_event(chunk, details)
     if isinstance(body, dict) and isinstance(body.get("results"), list):
         settlement = settle_results(chunk, body["results"])
+        # Whatever these results leave out is sent again at once, so it is no news yet.
         settlement.warnings.clear()
         return settlement, summary
+    reasons = _reasons_by_event(chunk, details)
     settlement = Settlement()
     for event in chunk:
         reason = reasons.get(event.event_id)
@@ -165,7 +166,8 @@ def _reasons_by_event(chunk: list[Outgoing], details: object) -> dict[str, dict]
         for item in details:
             if isinstance(item, dict):
                 event_id = item.get("event_id")
-                attach(event_id if event_id in known else item.get("index"), item)
+                known_id = isinstance(event_id, str) and event_id in known
+                attach(event_id if known_id else item.get("index"), item)
     elif isinstance(details, dict):
         nested = details.get("events")
         if isinstance(nested, list | dict):
@@ -200,7 +202,5 @@ def _text(value: object, limit: int = 300) -> str:
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         text = "; ".join(value)
     else:
-        import json
-
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
