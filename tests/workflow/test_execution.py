@@ -271,6 +271,7 @@ def test_a_hand_edited_frontmatter_lane_is_not_the_truth(planned):
 
 def refuse_commits(root):
     hook = root / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
     hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
     hook.chmod(0o755)
 

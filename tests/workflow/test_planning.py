@@ -68,6 +68,7 @@ def test_an_unknown_mission_is_refused_before_anything_is_written(project):
 
 def test_a_failing_commit_leaves_the_repository_as_it_was(project):
     hook = project / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
     hook.write_text("#!/bin/sh\necho 'refused by policy' >&2\nexit 1\n")
     hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
     before = commits(project)
