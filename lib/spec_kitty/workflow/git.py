@@ -13,7 +13,7 @@ class GitError(ScriptError):
     """A git command failed; the message carries git's own last line."""
 
 
-def git(root: Path, *args: str, input: str | None = None) -> str:
+def git(root: Path, *args: str) -> str:
     """Run `git args` in `root` and return its stdout; GitError with git's message on failure."""
     try:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, input=input)

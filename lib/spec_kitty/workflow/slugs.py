@@ -7,7 +7,6 @@ from spec_kitty.jsonl import ScriptError
 
 MAX_SLUG_LENGTH = 48
 
-_FEATURE_SLUG = re.compile(r"\d{3}-[a-z0-9]+(?:-[a-z0-9]+)*")
 _WP_ID = re.compile(r"(?:WP)?0*(\d{1,2})", re.IGNORECASE)
 
 
@@ -23,11 +22,6 @@ def slugify(name: str) -> str:
             "give a name such as 'Checkout flow'"
         )
     return slug
-
-
-def is_feature_slug(value: str) -> bool:
-    """`NNN-words-with-dashes`, the form every feature directory and branch uses."""
-    return bool(_FEATURE_SLUG.fullmatch(value))
 
 
 def wp_id(value: str) -> str:
