@@ -68,7 +68,7 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
     summary = SyncSummary()
     with SyncLock() as lock:
         stages = _start(stage_commands(options), lock.fd)
-        export, collapse, send, ack = stages
+        _, collapse, _, ack = stages
         unsent: list[dict] = []
         watcher = threading.Thread(target=_watch_collapse, args=(collapse.stderr, unsent))
         watcher.start()

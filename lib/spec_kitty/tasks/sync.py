@@ -18,8 +18,11 @@ PASSWORD_ENV = "SPEC_KITTY_PASSWORD"
 def auth_login(
     c, server=None, username=None, password_stdin=False, allow_insecure_http=False, timeout=30.0
 ):
-    """Log in to the sync server and store the tokens in ~/.spec-kitty/credentials (shared with
-    spec-kitty 2.x). The password is never stored or shown."""
+    """Log in to the sync server; the tokens go to ~/.spec-kitty/credentials.
+
+    The file is the one spec-kitty 2.x uses, so one login serves both. The password is never
+    stored or shown.
+    """
     import os
     import sys
     from getpass import getpass
@@ -36,13 +39,19 @@ def auth_login(
     except CredentialsError:
         stored = None
     url = check_server_url(resolve_server(server, stored), allow_insecure_http)
-    username = username or os.environ.get(USERNAME_ENV) or input("Username: ").strip()
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = os.environ.get(PASSWORD_ENV) or getpass("Password: ")
+    try:
+        username = username or os.environ.get(USERNAME_ENV) or input("Username: ").strip()
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = os.environ.get(PASSWORD_ENV) or getpass("Password: ")
+    except EOFError:
+        username = password = ""
     if not username or not password:
-        raise ScriptError("a user name and a password are needed to log in")
+        raise ScriptError(
+            f"a user name and a password are needed to log in (--username or ${USERNAME_ENV}; "
+            f"--password-stdin or ${PASSWORD_ENV})"
+        )
     creds = login(open_session(), url, username, password, float(timeout))
     with store.locked():
         store.save(creds)
@@ -64,8 +73,10 @@ def auth_logout(c):
 
 @task(help={"json": "print the status as one JSON object"})
 def auth_status(c, json=False):
-    """Who is logged in, to which server, and when each token expires (never the tokens).
-    Exits 4 when not logged in or the login has expired."""
+    """Show who is logged in, to which server, and when each token expires.
+
+    The tokens themselves are never shown. Exits 4 when not logged in or the login has expired.
+    """
     from datetime import UTC, datetime
 
     from invoke import Exit
@@ -136,10 +147,13 @@ def sync_now(
     max_wait=None,
     max_rejections=None,
 ):
-    """Send every queued event to the sync server now: queue-export | collapse-lanes |
-    batch-send | queue-ack. Ends with `Synced: N, Duplicates: N, Failed: N (...)` and a next step
-    per failure category. Exit 0 all synced; 1 some failed; 3 offline (nothing lost);
-    4 log in again; 5 queue or sync lock busy."""
+    """Send every queued event to the sync server now.
+
+    Runs queue-export | collapse-lanes | batch-send | queue-ack and ends with
+    `Synced: N, Duplicates: N, Failed: N (...)` and a next step per failure category.
+    Exit 0 all synced; 1 some failed; 3 offline (nothing lost); 4 log in again;
+    5 queue or sync lock busy; 130 interrupted (what the server acknowledged is applied).
+    """
     from pathlib import Path
 
     from invoke import Exit
