@@ -16,7 +16,7 @@ class GitError(ScriptError):
 def git(root: Path, *args: str) -> str:
     """Run `git args` in `root` and return its stdout; GitError with git's message on failure."""
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, input=input)
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if done.returncode != 0:
