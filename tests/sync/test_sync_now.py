@@ -3,9 +3,12 @@
 import json
 import os
 import signal
+import stat
 import subprocess
 import threading
 import time
+import tomllib
+from datetime import UTC, datetime
 
 import pytest
 from spec_kitty.queue.store import Queue
@@ -114,6 +117,34 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
     tokens = CredentialStore().load()
     assert tokens.access not in report.read_text() and tokens.refresh not in report.read_text()
     assert sorted(queued_ids()) == sorted(e["event_id"] for e in (lane, schema, forbidden))
+
+
+def test_a_2x_login_file_serves_the_sync_and_keeps_its_layout_after_a_refresh(
+    script, reference_server, spec_kitty_home
+):
+    expired = reference_server.issue_token(DEMO_USER, "access", lifetime=-60)
+    refresh = reference_server.issue_token(DEMO_USER, "refresh", lifetime=3600)
+    spec_kitty_home.mkdir(mode=0o700, parents=True)
+    path = spec_kitty_home / "credentials"
+    path.write_text(
+        f'[tokens]\naccess = "{expired}"\nrefresh = "{refresh}"\n\n'
+        '[expiries]\naccess = "2020-01-01T00:00:00Z"\nrefresh = "2099-01-01T00:00:00Z"\n\n'
+        f'[user]\nusername = "{DEMO_USER}"\nteam_slug = "kitty-team"\n\n'
+        f'[server]\nurl = "{reference_server.url}"\n'
+    )
+    path.chmod(0o600)
+    fill_queue([envelope(0)])
+
+    done = script("spec-kitty", "sync-now")
+
+    assert done.returncode == 0, done.stderr
+    assert queued_ids() == []
+    doc = tomllib.loads(path.read_text())
+    assert doc["tokens"]["access"] != expired and doc["tokens"]["refresh"] != refresh
+    assert set(doc["tokens"]) == {"access", "refresh"}
+    assert datetime.fromisoformat(doc["expiries"]["access"]) > datetime.now(UTC)
+    assert doc["user"] == {"username": DEMO_USER, "team_slug": "kitty-team"}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_json_summary(script, reference_server):
