@@ -131,9 +131,9 @@ def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
     chosen_wp = wp_id(wp)
     root, chosen = _workspace_feature(feature, f"implement {chosen_wp}")
     result = start(root, chosen, chosen_wp, agent or default_agent(), commit=not no_commit)
+    branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
     lines = [
-        f"{chosen_wp} is {result['lane']} in {result['worktree']} "
-        f"(branch {result['branch']} from {result['base']})",
+        f"{chosen_wp} is {result['lane']} in {result['worktree']} (branch {branch})",
         f"prompt: {result['prompt']}",
     ]
     if result["feedback"]:
