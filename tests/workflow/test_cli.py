@@ -1,11 +1,12 @@
 """`spec-kitty` workflow tasks as a user runs them: separate processes, exit codes, --json."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from spec_kitty.events.lanes import LANES
-from workflow_support import TASKS_MD, git, log_events, write
+from workflow_support import TASKS_MD, VENV_BIN, commits, git, log_events, status, write
 
 # The user the reference_server fixture knows.
 USER, PASSWORD = "demo", "demo-password"
@@ -145,3 +146,22 @@ def test_finalize_tasks_refuses_a_cycle_and_leaves_nothing_behind(script, projec
     done = run(script, project, "finalize-tasks", ok=False)
     assert done.returncode == 2 and b"dependency cycle WP04 -> WP04" in done.stderr
     assert git(project, "status", "--porcelain") == f"?? kitty-specs/{slug}/tasks.md\n"
+
+
+def test_concurrent_commands_take_turns(planned):
+    root, slug = planned
+    before = len(commits(root))
+    runs = [
+        subprocess.Popen(
+            [str(VENV_BIN / "spec-kitty"), "move-task", wp, "--to", "blocked", "--note", "wait"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for wp in ("WP01", "WP02", "WP03")
+    ]
+    results = [(run.wait(timeout=60), run.stderr.read()) for run in runs]
+    assert [code for code, _ in results] == [0, 0, 0], results
+    assert sorted(e["wp_id"] for e in log_events(root, slug)) == ["WP01", "WP02", "WP03"]
+    assert len(commits(root)) == before + 3
+    assert status(root) == ""

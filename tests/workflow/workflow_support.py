@@ -2,8 +2,11 @@
 
 import json
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
 
 
 def git(root: Path, *args: str) -> str:

@@ -20,6 +20,7 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import Feature
+from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.state import FeatureState, load_state
 from spec_kitty.workflow.status_log import status_event, utc_timestamp
 from spec_kitty.workflow.workspace import check_target_branch
@@ -152,6 +153,7 @@ def follow_ups(state: FeatureState, wp_id: str, before: dict[str, str]) -> list[
     return found
 
 
+@exclusive
 def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool = True) -> dict:
     """Start a WP: its worktree on its own branch, and planned -> claimed -> in_progress."""
     state = load_state(feature)
@@ -238,6 +240,7 @@ def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, bran
     return unmerged[0] if unmerged else target
 
 
+@exclusive
 def move_task(
     root: Path,
     feature: Feature,
@@ -296,6 +299,7 @@ def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
     transitions.check_review_path(wp.wp_id, target)
 
 
+@exclusive
 def review(
     root: Path,
     feature: Feature,

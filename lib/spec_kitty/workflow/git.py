@@ -46,6 +46,14 @@ def git_dir(path: Path) -> Path:
     return linked if linked.is_absolute() else (top / linked).resolve()
 
 
+def common_dir(path: Path) -> Path:
+    """The git directory every worktree of the repository shares (refs, hooks, config)."""
+    own = git_dir(path)
+    if (own / "commondir").is_file():
+        return (own / (own / "commondir").read_text().strip()).resolve()
+    return own
+
+
 def main_checkout(path: Path) -> Path:
     """`path` itself, or for a path inside a linked worktree the same place in the main checkout.
 
@@ -69,9 +77,7 @@ def current_branch(root: Path) -> str | None:
 
 def local_branches(root: Path) -> list[str]:
     """Local branch names, read from the ref files (git itself only for the reftable format)."""
-    common = git_dir(root)
-    if (common / "commondir").is_file():
-        common = (common / (common / "commondir").read_text().strip()).resolve()
+    common = common_dir(root)
     if (common / "reftable").exists():
         return git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
     heads = common / "refs" / "heads"

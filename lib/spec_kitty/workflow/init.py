@@ -8,11 +8,13 @@ from spec_kitty.project import CONFIG
 from spec_kitty.workflow import git
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import DEFAULT_MISSION
+from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 
 IGNORED = ".worktrees/"
 
 
+@exclusive
 def init_project(start: Path, commit: bool = True) -> dict:
     """`.kittify/config.yaml` with a project identity, the global runtime, one commit.
 

@@ -11,11 +11,13 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, templates
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import DEFAULT_MISSION, Feature, next_number
+from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 from spec_kitty.workflow.status_log import utc_timestamp
 from spec_kitty.workflow.workspace import check_target_branch
 
 
+@exclusive
 def create_feature(root: Path, name: str, mission: str | None, commit: bool = True) -> dict:
     """kitty-specs/NNN-slug/ with spec.md (from the template) and meta.json."""
     slug = slugify(name)
@@ -64,6 +66,7 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
     }
 
 
+@exclusive
 def setup_plan(root: Path, feature: Feature, force: bool = False, commit: bool = True) -> dict:
     """plan.md from the template, beside the feature's spec.md; never overwritten without force."""
     spec = feature.directory / "spec.md"
@@ -85,6 +88,7 @@ def setup_plan(root: Path, feature: Feature, force: bool = False, commit: bool =
     return {"feature": feature.slug, "plan": _relative(root, plan), "committed": committed}
 
 
+@exclusive
 def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
     """A prompt file per tasks.md section that lacks one; files authors already wrote are kept."""
     tasks_md = feature.directory / "tasks.md"
