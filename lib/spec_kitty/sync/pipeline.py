@@ -10,10 +10,12 @@ but nobody applied is simply answered `duplicate` next time.
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,19 +98,35 @@ def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
     stages: list[subprocess.Popen] = []
     upstream = None
     for index, command in enumerate(commands):
-        stage = subprocess.Popen(
-            command,
-            stdin=upstream if upstream is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE if STAGES[index] == "collapse-lanes" else None,
-            pass_fds=(lock_fd,),
-        )
+        with _interrupts_ignored(STAGES[index] == "queue-ack"):
+            stage = subprocess.Popen(
+                command,
+                stdin=upstream if upstream is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if STAGES[index] == "collapse-lanes" else None,
+                pass_fds=(lock_fd,),
+            )
         if upstream is not None:
             # Only the two neighbours may hold a pipe, or a stage would never see end-of-input.
             upstream.close()
         upstream = stage.stdout
         stages.append(stage)
     return stages
+
+
+@contextmanager
+def _interrupts_ignored(ignored: bool):
+    """Start a child with Ctrl-C ignored from its first instruction on (an ignored signal stays
+    ignored across exec): queue-ack must outlive an interrupted sync to apply what was
+    acknowledged, even when the interruption comes while it is still starting up."""
+    if not ignored:
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _read_acks(stream, summary: SyncSummary, keep: bool) -> None:
