@@ -102,3 +102,12 @@ def test_bad_dependencies_name_the_file(tmp_path):
     path = write(feature, "tasks/WP01-a.md", "---\ndependencies: [T001]\n---\n")
     with pytest.raises(ScriptError, match=f"{path}: dependencies"):
         read_work_packages(feature)
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    feature = tmp_path / "001-x"
+    path = feature / "tasks" / "WP01-a.md"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    with pytest.raises(ScriptError, match=f"{path} is not UTF-8 text"):
+        read_work_packages(feature)

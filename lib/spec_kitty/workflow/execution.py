@@ -23,6 +23,7 @@ from spec_kitty.workflow.features import Feature
 from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.state import FeatureState, load_state
 from spec_kitty.workflow.status_log import status_event, utc_timestamp
+from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.workspace import check_target_branch
 from spec_kitty.workflow.wp_body import (
     ACTIVITY,
@@ -222,7 +223,7 @@ def _open_feedback(wp: WorkPackage) -> str | None:
     carry an empty Review Feedback section from their template)."""
     if wp.fields.get("review_status") != "has_feedback":
         return None
-    return latest_feedback(frontmatter.split(wp.path.read_text(encoding="utf-8"))[1])
+    return latest_feedback(frontmatter.split(read_text(wp.path))[1])
 
 
 def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, branches) -> str:

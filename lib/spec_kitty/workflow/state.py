@@ -11,6 +11,7 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import status_log
 from spec_kitty.workflow.features import Feature
 from spec_kitty.workflow.tasks_md import TaskSection, parse_tasks_md
+from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.wp_files import WorkPackage, read_work_packages
 
 
@@ -45,10 +46,6 @@ class FeatureState:
 
 def load_state(feature: Feature) -> FeatureState:
     tasks_md = feature.directory / "tasks.md"
-    sections = (
-        parse_tasks_md(tasks_md.read_text(encoding="utf-8"), str(tasks_md))
-        if tasks_md.is_file()
-        else []
-    )
+    sections = parse_tasks_md(read_text(tasks_md), str(tasks_md)) if tasks_md.is_file() else []
     packages = read_work_packages(feature.directory, sections)
     return FeatureState(feature, sections, packages, status_log.read_log(feature.log_path))

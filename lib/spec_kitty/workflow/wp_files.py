@@ -16,6 +16,7 @@ from spec_kitty.events.lanes import LANES, UnknownLane, parse_lane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter
 from spec_kitty.workflow.tasks_md import TaskSection
+from spec_kitty.workflow.text import read_text
 
 _FILE_ID = re.compile(r"(WP\d{2})\b")
 _WP_ID = re.compile(r"WP\d{2}")
@@ -75,7 +76,7 @@ def read_work_packages(
 
 
 def read_wp_file(path: Path, folder: str | None, sections: dict[str, TaskSection]) -> WorkPackage:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     raw, _body = frontmatter.split(text)
     fields = frontmatter.parse(raw, str(path)) if raw else {}
     wp_id = str(fields.get("work_package_id") or "").strip()
@@ -116,7 +117,7 @@ def _dependencies(fields: dict, section: TaskSection | None, path: Path) -> list
 
 def set_fields(path: Path, values: dict) -> str:
     """The text of `path` with frontmatter `values` set in place (a frontmatter added if none)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     raw, body = frontmatter.split(text)
     if raw is None:
         raw, body = "", text
