@@ -50,7 +50,7 @@ _CODES = {
 
 # Checked in order: a message naming a lane is about the lane even if it also says "invalid".
 _MESSAGES = (
-    ("unknown_lane", re.compile(r"\blanes?\b", re.I)),
+    ("unknown_lane", re.compile(r"(?:\b|_)lanes?\b", re.I)),
     ("auth_expired", re.compile(r"expired|token|not authenticated|unauthori[sz]ed", re.I)),
     ("forbidden", re.compile(r"forbidden|permission|not allowed|access denied|not a member", re.I)),
     (
