@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.categories import CATEGORIES
 
 NEXT_STEPS = {
@@ -88,7 +89,10 @@ class SyncSummary:
 
     def write_report(self, path: Path) -> None:
         report = self.as_dict() | {"failures": self.failures}
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            raise ScriptError(f"cannot write the report {path}: {exc.strerror}") from None
 
     def _ordered(self) -> list[tuple[str, int]]:
         return [(c, self.categories[c]) for c in CATEGORIES if self.categories.get(c)]

@@ -173,14 +173,14 @@ def sync_now(
         keep_failures=bool(report),
     )
     summary = run_sync(options, warn)
-    if report:
-        summary.write_report(Path(report))
     if json:
         print(dumps(summary.as_dict()))
     else:
         print(summary.line())
         for step in summary.next_steps():
             print(step)
+    if report:
+        summary.write_report(Path(report))
     if summary.exit_code:
         raise Exit(code=summary.exit_code)
 
