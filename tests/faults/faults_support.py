@@ -1,0 +1,168 @@
+"""Helpers of the fault tests: events, a filled queue, a login, sync-now as a killable process."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+PROJECT = "3f0c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
+BATCH = "/api/v1/events/batch/"
+
+
+def envelope(i: int, to_lane: str = "in_progress") -> dict:
+    """A valid WPStatusChanged event; `i` makes its id, time and clock unique and ordered."""
+    return {
+        "event_id": f"01JFA{i:021d}",  # Crockford base32, as ULIDs are
+        "event_type": "WPStatusChanged",
+        "aggregate_id": "WP01",
+        "aggregate_type": "WorkPackage",
+        "payload": {
+            "wp_id": "WP01",
+            "from_lane": "planned",
+            "to_lane": to_lane,
+            "actor": "fault-test",
+            "feature_slug": "001-faults",
+        },
+        "timestamp": (datetime(2026, 2, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat(),
+        "node_id": "fault-node",
+        "lamport_clock": i + 1,
+        "causation_id": None,
+        "correlation_id": None,
+        "project_uuid": PROJECT,
+        "project_slug": "faults",
+        "schema_version": "2.0.0",
+        "data_tier": 0,
+    }
+
+
+def fill_queue(events: list[dict]) -> None:
+    from spec_kitty.jsonl import dumps
+    from spec_kitty.queue.store import Queue, sortable_timestamp
+
+    rows = [
+        (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
+        for e in events
+    ]
+    with Queue() as queue:
+        queue.add(rows)
+
+
+def queue_rows() -> dict[str, dict]:
+    """Every row of the queue by event_id: status, retry_count and the event as stored."""
+    import sqlite3
+
+    from spec_kitty.queue.store import queue_path
+
+    if not queue_path().exists():
+        return {}
+    db = sqlite3.connect(queue_path())
+    try:
+        rows = db.execute("SELECT event_id, status, retry_count, data FROM events").fetchall()
+    finally:
+        db.close()
+    return {
+        event_id: {"status": status, "retry_count": retries, "event": json.loads(data)}
+        for event_id, status, retries, data in rows
+    }
+
+
+def login(url: str) -> None:
+    done = subprocess.run(
+        [str(VENV_BIN / "spec-kitty"), "auth-login", "--server", url]
+        + ["--username", DEMO_USER, "--password-stdin"],
+        input=(DEMO_PASSWORD + "\n").encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def store_login(server_url: str, access: str = "access-token-1", refresh: str = "refresh-token-1"):
+    """A stored login for `server_url` valid for an hour (no server needed to make it)."""
+    from spec_kitty.sync.credentials import Credentials, CredentialStore
+
+    now = datetime.now(UTC)
+    store = CredentialStore()
+    with store.locked():
+        store.save(
+            Credentials(
+                access=access,
+                refresh=refresh,
+                access_expires_at=now + timedelta(hours=1),
+                refresh_expires_at=now + timedelta(days=7),
+                username=DEMO_USER,
+                server_url=server_url,
+            )
+        )
+    return store
+
+
+def start(*command: str, **kwargs) -> subprocess.Popen:
+    """A console script in its own process group (as a terminal runs it), output captured."""
+    return subprocess.Popen(
+        [str(VENV_BIN / command[0]), *command[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def sync_now(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_BIN / "spec-kitty"), "sync-now", *args], capture_output=True, timeout=timeout
+    )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the process and everything it started, then reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate(timeout=30)
+
+
+def children(pid: int) -> dict[str, int]:
+    """The direct children of `pid` by console script name (the sync-now stages)."""
+    found = {}
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in listed:
+        try:
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        for arg in argv[:2]:
+            name = Path(arg.decode(errors="replace")).name
+            if name in ("queue-export", "collapse-lanes", "batch-send", "queue-ack"):
+                found[name] = int(child)
+    return found
+
+
+def settled(count, pause: float = 0.05, rounds: int = 3, limit: float = 10.0) -> int:
+    """`count()` once it has stayed the same for `rounds` looks in a row (a request the server
+    was still handling when its client died has finished by then)."""
+    deadline = time.monotonic() + limit
+    last, same = count(), 0
+    while same < rounds and time.monotonic() < deadline:
+        time.sleep(pause)
+        now = count()
+        same = same + 1 if now == last else 0
+        last = now
+    return last
+
+
+def summary_counts(stdout: bytes) -> tuple[int, int, int]:
+    """(synced, duplicates, failed) from sync-now's first line."""
+    first = stdout.decode().splitlines()[0]
+    parts = dict(part.split(": ") for part in first.split(" (")[0].split(", "))
+    return int(parts["Synced"]), int(parts["Duplicates"]), int(parts["Failed"])
