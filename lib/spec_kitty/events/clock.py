@@ -5,13 +5,13 @@ replaces the file atomically, so concurrent processes never hand out the same cl
 crash mid-write leaves the previous value intact.
 """
 
-import fcntl
 import json
 import os
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
 
@@ -25,8 +25,7 @@ def clock_path() -> Path:
 @contextmanager
 def _locked_state(path: Path):
     ensure_private_dir(path.parent)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(path.with_name(path.name + ".lock")):
         state = _read_state(path)
         yield state
         _write_state(path, state)

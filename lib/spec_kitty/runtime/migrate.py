@@ -16,7 +16,6 @@ changes nothing and says so.
 """
 
 import os
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,8 +24,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from spec_kitty import __version__
+from spec_kitty.filelock import file_lock
 from spec_kitty.homes import kittify_home
-from spec_kitty.jsonl import EXIT_SOME_FAILED, EXIT_STORAGE, ScriptError, warn
+from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
 from spec_kitty.runtime.legacy import (
     KITTIFY,
     LEGACY,
@@ -220,26 +220,10 @@ def plan_project(root: Path, known: dict[str, set[str]] | None = None) -> list[d
 @contextmanager
 def runtime_lock(home: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Exclusive lock on $KITTIFY_HOME/migrate.lock; a second migrate waits its turn."""
-    import fcntl
-
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK, "a") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ScriptError(
-                        f"another migration holds {home / LOCK}; run again when it has finished",
-                        EXIT_STORAGE,
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    busy = f"another migration holds {home / LOCK}; run again when it has finished"
+    with file_lock(home / LOCK, timeout, busy):
+        yield
 
 
 def _apply_global(home: Path, actions: list[dict]) -> None:

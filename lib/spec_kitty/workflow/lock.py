@@ -5,13 +5,11 @@ status log, appends to it and commits, so they take turns on a lock file in the 
 (never tracked, shared by every worktree of the repository).
 """
 
-import fcntl
 import functools
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
+from spec_kitty.filelock import file_lock
 from spec_kitty.workflow import git
 
 LOCK_NAME = "spec-kitty-workflow.lock"
@@ -20,21 +18,9 @@ WAIT_SECONDS = 60.0
 
 @contextmanager
 def repository_lock(root: Path, wait: float = WAIT_SECONDS):
-    common = git.common_dir(root)
-    with open(common / LOCK_NAME, "a") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ScriptError(
-                        f"another spec-kitty command has held {common / LOCK_NAME} for "
-                        f"{wait:.0f} s; try again when it has finished",
-                        EXIT_STORAGE,
-                    ) from None
-                time.sleep(0.02)
+    path = git.common_dir(root) / LOCK_NAME
+    busy = f"another spec-kitty command has held {path} for {wait:.0f} s; try again when it is done"
+    with file_lock(path, wait, busy):
         yield
 
 
