@@ -8,6 +8,7 @@ after Ctrl-C until the sender stops, so an interrupted sync loses nothing; what 
 but nobody applied is simply answered `duplicate` next time.
 """
 
+import fcntl
 import json
 import shutil
 import signal
@@ -25,6 +26,7 @@ from spec_kitty.sync.summary import SyncSummary
 
 STAGES = ("queue-export", "collapse-lanes", "batch-send", "queue-ack")
 INTERRUPTED = 130
+PIPE_BYTES = 1 << 20
 
 
 @dataclass
@@ -110,8 +112,18 @@ def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
             # Only the two neighbours may hold a pipe, or a stage would never see end-of-input.
             upstream.close()
         upstream = stage.stdout
+        _widen(upstream)
         stages.append(stage)
     return stages
+
+
+def _widen(pipe) -> None:
+    """Let a stage run up to a megabyte ahead of the next one (Linux; 64 KB otherwise), so that
+    exporting and collapsing go on while batch-send waits for the server's answer."""
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass  # no F_SETPIPE_SZ here, or above the system's limit: the default pipe works too
 
 
 @contextmanager
