@@ -146,6 +146,7 @@ def _reason(exc: Exception) -> str:
         "nodename nor servname",
         "Temporary failure in name resolution",
         "Connection reset",
+        "Remote end closed connection without response",
         "timed out",
         "certificate verify failed",
         "No route to host",
