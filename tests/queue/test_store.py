@@ -3,15 +3,11 @@ import sqlite3
 
 import pytest
 from factories import minutes_ago, status_event
-from spec_kitty.jsonl import dumps
-from spec_kitty.queue.store import Queue, QueueUnavailable, sortable_timestamp
+from spec_kitty.queue.store import Queue, QueueUnavailable, queue_row
 
 
 def rows(*events):
-    return [
-        (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
-        for e in events
-    ]
+    return [queue_row(e) for e in events]
 
 
 @pytest.fixture

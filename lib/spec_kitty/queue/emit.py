@@ -10,9 +10,17 @@ from pathlib import Path
 
 from spec_kitty.events.complete import complete
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
-from spec_kitty.jsonl import ScriptError, dumps, warn
+from spec_kitty.jsonl import ScriptError, warn
 from spec_kitty.project import ProjectIdentity
-from spec_kitty.queue.store import Queue, sortable_timestamp
+from spec_kitty.queue.store import Queue, queue_row
+
+
+def envelopes(records: list[dict], identity: ProjectIdentity) -> list[dict]:
+    """Full, checked envelopes for bare records; InvalidEvent names the first bad one."""
+    events = complete(records, lambda: identity)
+    for event in events:
+        check_envelope(event)
+    return events
 
 
 def emit(
@@ -27,15 +35,9 @@ def emit(
     it warns once and returns [] instead of raising.
     """
     try:
-        events = complete(records, lambda: identity)
-        for event in events:
-            check_envelope(event)
-        rows = [
-            (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
-            for e in events
-        ]
+        events = envelopes(records, identity)
         with Queue(queue_path, notify=notify) as queue:
-            queue.add(rows)
+            queue.add([queue_row(event) for event in events])
         return events
     except (ScriptError, InvalidEvent, ValueError, OSError, sqlite3.Error) as exc:
         notify(

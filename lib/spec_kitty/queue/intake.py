@@ -5,9 +5,9 @@ from functools import cache
 
 from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
-from spec_kitty.jsonl import MalformedLine, dumps
+from spec_kitty.jsonl import MalformedLine
 from spec_kitty.project import NotAProject, ProjectIdentity
-from spec_kitty.queue.store import Queue, sortable_timestamp
+from spec_kitty.queue.store import Queue, queue_row
 
 BATCH = 2000
 
@@ -67,10 +67,9 @@ def _check(event: dict) -> tuple[dict, tuple | None]:
     event_id = event.get("event_id")
     try:
         check_envelope(event)
-        timestamp = sortable_timestamp(event["timestamp"])
+        row = queue_row(event)
     except (InvalidEvent, ValueError) as exc:
         return {"event_id": event_id, "status": "invalid", "reason": str(exc)}, None
-    row = (event_id, event["event_type"], timestamp, dumps(event))
     return {"event_id": event_id, "status": "queued"}, row
 
 

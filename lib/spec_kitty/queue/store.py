@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
-from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, warn
+from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, dumps, warn
 
 QUEUE_FILE = "event-queue.db"
 DEFAULT_TIMEOUT = 10.0
@@ -77,6 +77,16 @@ def sortable_timestamp(value: str) -> str:
     if len(value) == 32 and value.endswith("+00:00") and value[19] == ".":
         return value[:26] + "Z"  # already UTC with microseconds: the common case, kept cheap
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def queue_row(event: dict) -> tuple[str, str, str, str]:
+    """The row `Queue.add` takes for a checked envelope."""
+    return (
+        event["event_id"],
+        event["event_type"],
+        sortable_timestamp(event["timestamp"]),
+        dumps(event),
+    )
 
 
 def _now() -> str:

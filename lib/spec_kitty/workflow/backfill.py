@@ -13,11 +13,9 @@ from spec_kitty.workflow.status_log import read_log
 
 def backfill(root: Path, only: str | None = None, queue_path: Path | None = None) -> dict:
     """Offer every status event of every feature (or of `only`) to the queue."""
-    from spec_kitty.events.complete import complete
-    from spec_kitty.events.envelope import check_envelope
-    from spec_kitty.jsonl import dumps
     from spec_kitty.project import load_identity
-    from spec_kitty.queue.store import Queue, sortable_timestamp
+    from spec_kitty.queue.emit import envelopes
+    from spec_kitty.queue.store import Queue, queue_row
 
     identity = load_identity(root)
     per_feature = {}
@@ -27,13 +25,7 @@ def backfill(root: Path, only: str | None = None, queue_path: Path | None = None
                 continue
             feature = load_feature(root, slug)
             bare = [records.status_changed(event) for event in read_log(feature.log_path)]
-            events = complete(bare, lambda: identity)
-            for event in events:
-                check_envelope(event)
-            rows = [
-                (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
-                for e in events
-            ]
+            rows = [queue_row(event) for event in envelopes(bare, identity)]
             inserted = queue.add(rows) if rows else []
             per_feature[slug] = {"logged": len(rows), "queued": sum(inserted)}
     return {
