@@ -1,14 +1,10 @@
 """Every test runs with its own homes under tmp_path; nothing touches the real home directory."""
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-VENV_BIN = Path(sys.executable).parent
+from kitty_testing import run_script
 
 
 @pytest.fixture(autouse=True)
@@ -30,24 +26,6 @@ def isolated_homes(tmp_path, monkeypatch):
 @pytest.fixture
 def spec_kitty_home(isolated_homes) -> Path:
     return Path(os.environ["SPEC_KITTY_HOME"])
-
-
-def run_script(name: str, *args: str, input: str | bytes = b"", cwd=None, env=None, timeout=60):
-    """Run one of the installed console scripts as a user would; returns the CompletedProcess."""
-    data = input.encode() if isinstance(input, str) else input
-    return subprocess.run(
-        [str(VENV_BIN / name), *args],
-        input=data,
-        capture_output=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-    )
-
-
-def json_lines(data: bytes | str) -> list[dict]:
-    text = data.decode() if isinstance(data, bytes) else data
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 @pytest.fixture

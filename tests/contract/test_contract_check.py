@@ -1,7 +1,7 @@
 """contract-check replays the shipped fixtures against the reference server on loopback."""
 
 import pytest
-from conftest import json_lines
+from kitty_testing import json_lines
 from spec_kitty.server import ReferenceServer
 
 PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"

@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from conftest import json_lines
 from factories import status_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kitty_testing import json_lines
 from spec_kitty.events import contract
 from spec_kitty.events.validate import (
     document_validator,

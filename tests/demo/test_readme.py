@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN
+from kitty_testing import VENV_BIN
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MARK = "<!-- readme-test -->"

@@ -6,8 +6,8 @@ import signal
 import sqlite3
 import subprocess
 
-from conftest import VENV_BIN, json_lines, run_script
 from factories import status_event
+from kitty_testing import VENV_BIN, json_lines, run_script
 
 
 def lines(events):

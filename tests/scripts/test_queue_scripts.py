@@ -4,8 +4,8 @@ import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import VENV_BIN, json_lines
 from factories import PROJECT_UUID, minutes_ago, status_event
+from kitty_testing import VENV_BIN, json_lines
 
 BARE = {
     "event_type": "WPStatusChanged",

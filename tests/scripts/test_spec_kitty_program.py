@@ -2,8 +2,8 @@
 
 import json
 
-from conftest import json_lines, run_script
 from factories import status_event
+from kitty_testing import json_lines, run_script
 
 
 def test_list_and_task_help_work_outside_any_project(tmp_path):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import requests
-from conftest import VENV_BIN, json_lines
+from kitty_testing import VENV_BIN, json_lines
 from server_helpers import login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 
