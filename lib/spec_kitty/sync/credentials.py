@@ -174,6 +174,10 @@ class CredentialStore:
 
     def _write(self, data: bytes) -> None:
         ensure_private_dir(self.path.parent)
+        # Under the lock no other write is under way: any temporary file is a killed writer's,
+        # holding old tokens, so it goes.
+        for leftover in self.path.parent.glob(f".{self.path.name}.*"):
+            leftover.unlink(missing_ok=True)
         # mkstemp creates the file owner-only; it is renamed over the old one once complete.
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
