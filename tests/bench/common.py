@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
-PROJECT_UUID = "550e8400-e29b-41d4-a716-446655440000"
+# The event builders of the tests (tests/factories.py) serve the benchmarks too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def isolated_env(root: Path) -> dict:
@@ -28,36 +29,22 @@ def scratch() -> tempfile.TemporaryDirectory:
 
 
 def write_events(path: Path, count: int) -> Path:
-    """`count` full WPStatusChanged envelopes, one per line, with canonical lanes."""
-    from ulid import ULID
+    """`count` full WPStatusChanged envelopes, one per line, with canonical lanes, in time order."""
+    from datetime import UTC, datetime, timedelta
+
+    from factories import status_event
 
     lanes = ("planned", "claimed", "in_progress", "for_review", "done")
+    start = datetime(2026, 11, 24, 10, tzinfo=UTC)
     with open(path, "w") as out:
         for i in range(count):
-            wp = f"WP{i % 90 + 10:02d}"
-            event = {
-                "event_id": str(ULID()),
-                "event_type": "WPStatusChanged",
-                "aggregate_id": wp,
-                "aggregate_type": "WorkPackage",
-                "payload": {
-                    "wp_id": wp,
-                    "from_lane": lanes[i % 4],
-                    "to_lane": lanes[i % 4 + 1],
-                    "actor": "bench",
-                    "feature_slug": "001-bench",
-                },
-                "timestamp": f"2026-11-24T10:{i // 600000 % 60:02d}:{i // 10000 % 60:02d}."
-                f"{i % 10000:06d}+00:00",
-                "node_id": "benchnode",
-                "lamport_clock": i + 1,
-                "causation_id": None,
-                "correlation_id": None,
-                "project_uuid": PROJECT_UUID,
-                "project_slug": "bench",
-                "schema_version": "2.0.0",
-                "data_tier": 0,
-            }
+            event = status_event(
+                wp=f"WP{i % 90 + 10:02d}",
+                from_lane=lanes[i % 4],
+                to_lane=lanes[i % 4 + 1],
+                at=start + timedelta(microseconds=i),
+                lamport_clock=i + 1,
+            )
             out.write(json.dumps(event, separators=(",", ":")) + "\n")
     return path
 
