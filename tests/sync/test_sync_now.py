@@ -147,6 +147,37 @@ def test_a_2x_login_file_serves_the_sync_and_keeps_its_layout_after_a_refresh(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_reference_server_limits_split_batches_and_rate_limits_leave_events_queued(
+    script, tmp_path
+):
+    events = [envelope(i) for i in range(6)]
+    one_event = len(json.dumps(events[0]))
+    server = ReferenceServer(
+        tmp_path / "server.db",
+        users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": ["*"]}},
+        max_body_bytes=3 * one_event,
+        rate_limit=3,
+    ).start()
+    try:
+        login(script, server.url)
+        fill_queue(events)
+
+        done = script("spec-kitty", "sync-now", "--chunk-size", "4", "--max-wait", "1")
+        stored = stored_ids(server)
+    finally:
+        server.stop()
+
+    # The first 4 are refused as too large and sent as 2 + 2; the rate limit (3 requests a
+    # minute) then asks for a wait longer than allowed, so the last 2 stay queued, uncounted.
+    assert done.returncode == 3
+    assert b"too large" in done.stderr
+    assert b"HTTP 429" in done.stderr and b"nothing was lost" in done.stderr
+    assert stored == [e["event_id"] for e in events[:4]]
+    assert queued_ids() == [e["event_id"] for e in events[4:]]
+    with Queue() as queue:
+        assert queue.stats()["retry_counts"] == {"0": 2}
+
+
 def test_json_summary(script, reference_server):
     login(script, reference_server.url)
     fill_queue([envelope(0)])
