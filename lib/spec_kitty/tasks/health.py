@@ -17,7 +17,8 @@ _OFFLINE_STATES = {"unreachable", "server_error"}
     }
 )
 def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
-    """Queue depth and age, retries, dead letters, top failures, and login/connection health.
+    """Show queue depth and age, retries, dead letters, top failures, and the login's health.
+
     With --check: exit 3 when the server is unreachable, 4 when the login needs renewing."""
     from invoke import Exit
 
@@ -89,9 +90,11 @@ def _age(seconds: float | None) -> str:
     }
 )
 def sync_diagnose(c, json=False, queue=None):
-    """Check every queued event (pending and dead-lettered) against the contract schemas as it
-    would be sent (lanes collapsed); each mismatch names the event, the field, the value found
-    and what is expected; ends with counts by problem. Exit 1 when any event is invalid."""
+    """Check every queued event against the contract schemas, as it would be sent.
+
+    Pending and dead-lettered events, lanes collapsed; each mismatch names the event, the field,
+    the value found and what is expected; ends with counts by problem. Exit 1 when any event is
+    invalid."""
     from collections import Counter
     from json import loads
 

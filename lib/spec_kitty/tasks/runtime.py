@@ -12,8 +12,10 @@ from spec_kitty.tasks.base import task
     }
 )
 def migrate(c, dry_run=False, json=False, project=None, global_only=False):
-    """Install the global runtime (~/.kittify) and leave the project's .kittify/ with only its
-    customised files; safe to run again (it then changes nothing and says so)."""
+    """Install the global runtime (~/.kittify) and reduce .kittify/ to real overrides.
+
+    The project's .kittify/ keeps only its customised files; safe to run again (it then changes
+    nothing and says so)."""
     import sys
     from pathlib import Path
 
