@@ -28,24 +28,18 @@ def main() -> None:
 
 
 def _run() -> int:
-    from spec_kitty.events.validate import problem_counts, queued_event_problems
+    from spec_kitty.events.validate import Tally, queued_event_problems
     from spec_kitty.jsonl import dumps
 
-    checked = invalid = 0
-    found = []
+    tally = Tally()
     write = sys.stdout.write
     for event in read_records(stdin_bytes()):
-        checked += 1
-        problems = queued_event_problems(event)
-        if problems:
-            invalid += 1
-            found += problems
-            for problem in problems:
-                write(dumps(problem.to_dict()) + "\n")
-    warn(f"validate-events: {checked} event(s) checked, {invalid} invalid")
-    for kind, count in problem_counts(found).items():
+        for problem in tally.add(queued_event_problems(event)):
+            write(dumps(problem.to_dict()) + "\n")
+    warn(f"validate-events: {tally.checked} event(s) checked, {tally.invalid} invalid")
+    for kind, count in tally.most_common().items():
         warn(f"  {count:6d}  {kind}")
-    return EXIT_SOME_FAILED if invalid else 0
+    return EXIT_SOME_FAILED if tally.invalid else 0
 
 
 if __name__ == "__main__":

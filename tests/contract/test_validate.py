@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from kitty_testing import json_lines
 from spec_kitty.events import contract
 from spec_kitty.events.validate import (
+    Tally,
     document_validator,
     event_problems,
-    problem_counts,
     queued_event_problems,
 )
 
@@ -86,9 +86,12 @@ def test_a_list_item_is_named_by_index():
     assert problem.path == "payload.dependencies[0]"
 
 
-def test_problem_counts_group_by_code_and_path():
-    events = [status_event(to_lane="nope"), status_event(to_lane="nope"), {"event_id": "x"}]
-    counts = problem_counts(p for e in events for p in queued_event_problems(e))
+def test_the_tally_groups_problems_by_code_and_path():
+    tally = Tally()
+    for event in [status_event(to_lane="nope"), status_event(to_lane="nope"), {"event_id": "x"}]:
+        tally.add(queued_event_problems(event))
+    assert (tally.checked, tally.invalid) == (3, 3)
+    counts = tally.most_common()
     assert counts["unknown_lane at payload.to_lane"] == 2
     assert counts["schema_mismatch at event_type"] == 1
 

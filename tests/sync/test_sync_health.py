@@ -156,13 +156,13 @@ def test_diagnose_names_each_mismatch_and_counts_problems(script):
     wp_lines = [line for line in out if "payload.wp_id: found 'WP1'" in line]
     assert len(wp_lines) == 4
     assert "50 queued event(s) checked, 10 invalid" in out
-    assert any(line.split() == ["6", "unknown_lane:", "payload.to_lane"] for line in out)
+    assert any(line.split() == ["6", "unknown_lane", "at", "payload.to_lane"] for line in out)
 
     [report] = json_lines(script("spec-kitty", "sync-diagnose", "--json").stdout)
     assert report["checked"] == 50 and report["invalid"] == 10
     assert report["counts"] == {
-        "unknown_lane: payload.to_lane": 6,
-        "schema_mismatch: payload.wp_id": 4,
+        "unknown_lane at payload.to_lane": 6,
+        "schema_mismatch at payload.wp_id": 4,
     }
     assert {p["event_id"] for p in report["problems"]} == {
         e["event_id"] for e in list(events.values())[40:]

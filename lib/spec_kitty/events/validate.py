@@ -11,8 +11,7 @@ exactly the schemas that apply to it.
 """
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from spec_kitty.events import contract
@@ -46,9 +45,23 @@ class Problem:
         return {**asdict(self), "message": self.message()}
 
 
-def problem_counts(problems: Iterable[Problem]) -> dict[str, int]:
-    """How often each kind of problem occurs, most frequent first."""
-    return dict(Counter(problem.kind for problem in problems).most_common())
+@dataclass
+class Tally:
+    """Events checked, how many were invalid, and how often each kind of problem occurred."""
+
+    checked: int = 0
+    invalid: int = 0
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, problems: list[Problem]) -> list[Problem]:
+        """Count one event's problems; returns them, for the caller to report."""
+        self.checked += 1
+        self.invalid += bool(problems)
+        self.counts.update(problem.kind for problem in problems)
+        return problems
+
+    def most_common(self) -> dict[str, int]:
+        return dict(self.counts.most_common())
 
 
 def _show(value: object) -> str:

@@ -95,26 +95,20 @@ def sync_diagnose(c, json=False, queue=None):
     Pending and dead-lettered events, lanes collapsed; each mismatch names the event, the field,
     the value found and what is expected; ends with counts by problem. Exit 1 when any event is
     invalid."""
-    from collections import Counter
     from json import loads
 
     from invoke import Exit
 
-    from spec_kitty.events.validate import queued_event_problems
+    from spec_kitty.events.validate import Tally, queued_event_problems
     from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps
     from spec_kitty.queue.store import Queue
 
-    checked = invalid = 0
-    counts: Counter = Counter()
+    tally = Tally()
     problems = []
     with Queue(queue) as store:
         for text in store.export(("pending", "failed")):
             event = loads(text)
-            checked += 1
-            found = queued_event_problems(event)
-            invalid += bool(found)
-            for problem in found:
-                counts[f"{problem.code}: {problem.path}"] += 1
+            for problem in tally.add(queued_event_problems(event)):
                 if json:
                     problems.append(problem.to_dict())
                 else:
@@ -122,19 +116,18 @@ def sync_diagnose(c, json=False, queue=None):
                         f"event {problem.event_id} ({event.get('event_type')}): {problem.message()}"
                     )
     if json:
-        print(
-            dumps({"checked": checked, "invalid": invalid, "counts": counts, "problems": problems})
-        )
+        summary = {"checked": tally.checked, "invalid": tally.invalid}
+        print(dumps({**summary, "counts": tally.most_common(), "problems": problems}))
     else:
-        print(f"{checked} queued event(s) checked, {invalid} invalid")
-        for kind, count in counts.most_common():
+        print(f"{tally.checked} queued event(s) checked, {tally.invalid} invalid")
+        for kind, count in tally.most_common().items():
             print(f"  {count:6d}  {kind}")
-        if invalid:
+        if tally.invalid:
             print(
                 "  next: invalid events are rejected by the server; fix their source, or let them "
                 "dead-letter and inspect them with `queue-export --status failed`"
             )
-    if invalid:
+    if tally.invalid:
         raise Exit(code=EXIT_SOME_FAILED)
 
 
