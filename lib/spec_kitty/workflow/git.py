@@ -10,7 +10,7 @@ from spec_kitty.jsonl import ScriptError
 
 
 class GitError(ScriptError):
-    """A git command failed; the message carries git's own last line."""
+    """A git command failed; the message carries git's own words."""
 
 
 def git(root: Path, *args: str) -> str:
@@ -20,9 +20,17 @@ def git(root: Path, *args: str) -> str:
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {lines[-1] if lines else 'no message'}")
+        raise GitError(f"git {args[0]} failed: {_message(done.stderr or done.stdout)}")
     return done.stdout
+
+
+def _message(output: str) -> str:
+    """git's fatal line (it names the file or ref at fault) and its last line (what to do)."""
+    lines = output.strip().splitlines()
+    if not lines:
+        return "no message"
+    fatal = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1])
+    return fatal if fatal == lines[-1] else f"{fatal} ... {lines[-1]}"
 
 
 def top_level(path: Path) -> Path:
@@ -110,8 +118,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
     if "nothing to commit" in output or "no changes added to commit" in output:
         return False
     unstage(root, relative)
-    lines = output.splitlines()
-    raise GitError(f"git commit failed: {lines[-1] if lines else 'no message'}")
+    raise GitError(f"git commit failed: {_message(output)}")
 
 
 def unstage(root: Path, relative: list[str]) -> None:
