@@ -46,6 +46,8 @@ class SendOptions:
     retries: int = 4
     backoff: float = 0.5
     max_wait: float = 30.0
+    # Level 1 already shrinks event JSON several times over; higher levels cost more CPU than
+    # they save in transfer on any but a slow link.
     compresslevel: int = 1
     progress: bool = False
 
