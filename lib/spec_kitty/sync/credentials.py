@@ -128,7 +128,7 @@ class CredentialStore:
             doc = self._read()
         except CredentialsError:
             doc = {}
-        tokens = doc.setdefault("tokens", {})
+        tokens, user, server = (_writable_table(doc, name) for name in ("tokens", "user", "server"))
         tokens["access"], tokens["refresh"] = creds.access, creds.refresh
         if isinstance(doc.get("expiries"), dict):
             doc["expiries"]["access"] = iso(creds.access_expires_at)
@@ -136,13 +136,12 @@ class CredentialStore:
         else:
             tokens["access_expires_at"] = iso(creds.access_expires_at)
             tokens["refresh_expires_at"] = iso(creds.refresh_expires_at)
-        user = doc.setdefault("user", {})
         user["username"] = creds.username
         if creds.team_slug:
             user["team_slug"] = creds.team_slug
         else:
             user.pop("team_slug", None)
-        doc.setdefault("server", {})["url"] = creds.server_url
+        server["url"] = creds.server_url
         self._write(tomli_w.dumps(doc).encode())
 
     def clear(self) -> bool:
@@ -196,3 +195,10 @@ def _table(doc: dict, name: str, path: Path) -> dict:
     if not isinstance(table, dict):
         raise CredentialsError(f"{path}: [{name}] is not a table; run `spec-kitty auth-login`")
     return table
+
+
+def _writable_table(doc: dict, name: str) -> dict:
+    """The table `name` of `doc`, replaced by an empty one if the file had something else there."""
+    if not isinstance(doc.get(name), dict):
+        doc[name] = {}
+    return doc[name]
