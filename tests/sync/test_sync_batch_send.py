@@ -1,5 +1,6 @@
 import io
 import json
+import threading
 import time
 
 import pytest
@@ -262,6 +263,40 @@ def test_connection_refused_is_offline_with_nothing_counted():
     assert offline.value.exit_code == 3
     assert "sync-now" in str(offline.value)
     assert run.results == []
+
+
+def test_an_unknown_host_is_offline_too():
+    url = "https://spec-kitty-sync.invalid"
+    store_login(url)
+
+    run = Run(url)
+    with pytest.raises(ServerUnreachable, match="offline: cannot reach") as offline:
+        run([envelope(0)])
+
+    assert offline.value.exit_code == 3
+    assert "name or service not known" in str(offline.value) or "resolution" in str(offline.value)
+    assert run.results == []
+
+
+def test_a_server_that_does_not_answer_in_time_counts_nothing(httpserver, server_url):
+    store_login(server_url)
+
+    answered = threading.Event()
+
+    def too_slow(request):
+        time.sleep(0.6)
+        answered.set()
+        return all_succeed(request)
+
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(too_slow)
+
+    run = Run(server_url, timeout=0.3)
+    with pytest.raises(ServerUnreachable, match="did not answer within 0.3s") as late:
+        run([envelope(0)])
+
+    assert late.value.exit_code == 3
+    assert run.results == []
+    answered.wait(5)  # the shared server finishes this request before the next test starts
 
 
 def test_a_token_expiring_between_two_chunks_is_refreshed_and_the_chunk_resent(
