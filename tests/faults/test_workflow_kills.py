@@ -1,0 +1,174 @@
+"""Workflow commands SIGKILLed mid-way (the whole process group, git included).
+
+Random rounds kill create-feature, finalize-tasks and move-task at seeded moments; afterwards the
+repository holds no half-written file, the status log reads, HEAD either has the command's whole
+commit or none of it, and the user can carry on: a git lock the kill left behind is named by the
+next command, and once removed the command runs again (or says it was already done).
+Deterministic rounds kill a command at its commit, from a git hook, to pin down what is left.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from faults_support import VENV_BIN
+
+TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
+ROUNDS = 7
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def spec_kitty(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_BIN / "spec-kitty"), *args], cwd=root, capture_output=True, timeout=60
+    )
+
+
+def project(tmp_path: Path, stage: str) -> Path:
+    """A fresh spec-kitty project, brought to just before `stage`'s command (in this process,
+    which is quicker than running each command)."""
+    from spec_kitty.workflow.features import load_feature
+    from spec_kitty.workflow.init import init_project
+    from spec_kitty.workflow.planning import create_feature, finalize_tasks, setup_plan
+
+    root = tmp_path / f"repo-{time.monotonic_ns()}"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "commit", "-q", "--allow-empty", "-m", "initial commit")
+    init_project(root)
+    if stage == "create-feature":
+        return root
+    slug = create_feature(root, "Checkout flow", None)["feature"]
+    setup_plan(root, load_feature(root, slug))
+    (root / "kitty-specs" / slug / "tasks.md").write_text(TASKS_MD)
+    if stage == "move-task":
+        finalize_tasks(root, load_feature(root, slug))
+    return root
+
+
+COMMANDS = {
+    "create-feature": ["create-feature", "Checkout flow"],
+    "finalize-tasks": ["finalize-tasks"],
+    "move-task": ["move-task", "WP01", "--to", "claimed"],
+}
+
+
+def killed(root: Path, command: list[str], delay: float) -> int:
+    process = subprocess.Popen(
+        [str(VENV_BIN / "spec-kitty"), *command],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    time.sleep(delay)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate(timeout=30)
+    return process.returncode
+
+
+def check_readable(root: Path) -> None:
+    """Every feature loads: meta.json, tasks.md, WP files and the status log all read."""
+    from spec_kitty.workflow.features import feature_slugs, load_feature
+    from spec_kitty.workflow.state import load_state
+    from spec_kitty.workflow.status_log import read_log
+
+    for slug in feature_slugs(root):
+        feature = load_feature(root, slug)
+        json.loads((feature.directory / "meta.json").read_text())
+        read_log(feature.log_path)
+        if (feature.directory / "tasks.md").exists():
+            load_state(feature)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", list(COMMANDS))
+def test_a_killed_workflow_command_leaves_nothing_broken(tmp_path, stage):
+    rng = random.Random(stage)
+    outcomes: dict[str, int] = {}
+    for _ in range(ROUNDS):
+        root = project(tmp_path, stage)
+        head = git(root, "rev-parse", "HEAD").strip()
+        code = killed(root, COMMANDS[stage], rng.uniform(0.03, 0.2))
+
+        check_readable(root)
+        changes = git(root, "status", "--porcelain", "--untracked-files=all")
+        assert ".tmp" not in changes  # a temporary file is only ever renamed into place whole
+        moved = git(root, "rev-parse", "HEAD").strip() != head
+        if moved:
+            # The commit is the command's whole change, never a part of it.
+            assert changes == "" and git(root, "rev-list", "--count", f"{head}..HEAD") == "1\n"
+        lock = root / ".git" / "index.lock"
+        again = spec_kitty(root, *COMMANDS[stage])
+        assert b"Traceback" not in again.stderr
+        if lock.exists():
+            # A git killed mid-way leaves its lock: a command that reaches git names it.
+            assert again.returncode == 2
+            assert str(lock).encode() in again.stderr or b"already in claimed" in again.stderr
+            lock.unlink()  # as git's message says
+            again = spec_kitty(root, *COMMANDS[stage])
+        assert again.returncode == 0 or b"already in claimed" in again.stderr, again.stderr
+        check_readable(root)
+        kind = (
+            "finished"
+            if code == 0
+            else "committed"
+            if moved
+            else "uncommitted"
+            if changes
+            else "prior"
+        )
+        outcomes[kind] = outcomes.get(kind, 0) + 1
+    print(f"{stage}: {outcomes}")
+
+
+def kill_at_commit(root: Path) -> Path:
+    """A pre-commit hook that SIGKILLs its whole process group: the command dies at its commit."""
+    hook = root / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\nkill -KILL 0\n")
+    hook.chmod(0o755)
+    return hook
+
+
+def test_move_task_killed_at_its_commit_is_completed_by_the_next_move_and_backfill(tmp_path):
+    from spec_kitty.workflow.status_log import read_log
+
+    root = project(tmp_path, "move-task")
+    hook = kill_at_commit(root)
+    log = root / "kitty-specs/001-checkout-flow/status.events.jsonl"
+
+    assert killed(root, COMMANDS["move-task"], 5) == -signal.SIGKILL
+    hook.unlink()
+    (root / ".git" / "index.lock").unlink(missing_ok=True)
+    [claimed] = read_log(log)
+    assert claimed["to_lane"] == "claimed"
+
+    again = spec_kitty(root, "move-task", "WP01", "--to", "claimed")
+    assert again.returncode == 2 and b"already in claimed" in again.stderr
+    onward = spec_kitty(root, "move-task", "WP01", "--to", "in_progress")
+    assert onward.returncode == 0, onward.stderr
+    assert git(root, "status", "--porcelain") == ""
+    assert [e["to_lane"] for e in read_log(log)] == ["claimed", "in_progress"]
+    # The killed command never queued its status change; queue-backfill finds it in the log.
+    backfill = spec_kitty(root, "queue-backfill", "--json")
+    assert backfill.returncode == 0, backfill.stderr
+    assert json.loads(backfill.stdout)["queued"] == 1
+    from spec_kitty.queue.store import Queue
+
+    with Queue() as queue:
+        queued = [json.loads(text)["event_id"] for text in queue.export()]
+    assert claimed["event_id"] in queued
