@@ -10,12 +10,13 @@ HELP = """\
 Reads result lines {"event_id", "status", ...} (as batch-send writes them) on stdin and applies
 them to the queue, one transaction per chunk of lines as they arrive: success and duplicate remove
 the event; rejected keeps it with retry_count + 1, the time and the reason, and dead-letters it
-(status failed) after --max-rejections. Result ids not in the queue are reported on stderr.
-Writes to stdout one line per rejection, {...the result, "outcome": "rejected" | "dead_lettered",
-"retry_count"}, and last a summary line {"summary": {"success", "duplicate", "rejected",
-"dead_lettered", "unknown_event", "ignored"}}. Exit 0 when every result was applied, 1 when some
-named unknown events or statuses, 2 on a malformed line (the lines before it are applied),
-5 when the queue is locked or the disk is full.
+(status failed) after --max-rejections, except that a rejection for the server's own fault
+(category server_error) leaves the event as it was. Result ids not in the queue are reported on
+stderr. Writes to stdout one line per rejection, {...the result, "outcome": "rejected" |
+"dead_lettered" | "kept", "retry_count"}, and last a summary line {"summary": {"success",
+"duplicate", "rejected", "dead_lettered", "kept", "unknown_event", "ignored"}}.
+Exit 0 when every result was applied, 1 when some named unknown events or statuses, 2 on a
+malformed line (the lines before it are applied), 5 when the queue is locked or the disk is full.
 
 While reading from a pipe it ignores Ctrl-C, so that what the server acknowledged before an
 interrupted sync is still applied; it stops when the sender stops.

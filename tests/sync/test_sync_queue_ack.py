@@ -81,6 +81,24 @@ def test_repeated_rejections_dead_letter_the_event():
     assert failed_row(event["event_id"])[0] == "failed"
 
 
+def test_a_rejection_for_the_servers_own_fault_is_not_counted_against_the_event():
+    event = envelope(0)
+    fill_queue([event])
+    fault = {
+        "event_id": event["event_id"],
+        "status": "rejected",
+        "error": "database is locked",
+        "category": "server_error",
+    }
+
+    for _ in range(3):
+        summary, rejections, _ = apply(lines(fault), max_rejections=2)
+
+    assert summary.kept == 1 and summary.rejected == summary.dead_lettered == 0
+    assert rejections == [{**fault, "outcome": "kept", "retry_count": 0}]
+    assert failed_row(event["event_id"])[:3] == ("pending", 0, None)
+
+
 def test_a_malformed_line_stops_after_applying_the_lines_before_it():
     events = [envelope(i) for i in range(2)]
     fill_queue(events)
@@ -120,6 +138,7 @@ def test_queue_ack_script_writes_rejections_then_a_summary(script):
             "duplicate": 0,
             "rejected": 1,
             "dead_lettered": 0,
+            "kept": 0,
             "unknown_event": 1,
             "ignored": 0,
         }

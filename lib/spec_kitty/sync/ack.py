@@ -2,6 +2,8 @@
 
 Lines are applied in one transaction per read from the pipe, which is one batch-send chunk when
 the two run side by side, so an acknowledgement is on disk moments after the server gave it.
+A rejection for a fault of the server's own (category server_error) is reported but not counted
+against the event: it stays queued as it was, and is never dead-lettered for the server's sake.
 """
 
 import json
@@ -15,6 +17,7 @@ from spec_kitty.queue.store import Queue
 READ_SIZE = 1 << 16
 MAX_BATCH = 5000
 SHOWN_IDS = 10
+SERVER_FAULT = "server_error"
 
 
 @dataclass
@@ -23,6 +26,7 @@ class AckSummary:
     duplicate: int = 0
     rejected: int = 0
     dead_lettered: int = 0
+    kept: int = 0
     unknown_event: int = 0
     ignored: int = 0
 
@@ -37,6 +41,8 @@ class AckSummary:
         )
         if self.dead_lettered:
             text += f" ({self.dead_lettered} now dead-lettered)"
+        if self.kept:
+            text += f", {self.kept} kept as they were (the server failed on them)"
         if self.unknown_event or self.ignored:
             text += f", {self.unknown_event} not in the queue, {self.ignored} with unknown status"
         return text
@@ -95,7 +101,10 @@ class _Applier:
     def apply(self, results: list[dict]) -> None:
         """One transaction for `results`, then the rejections are passed on with retry counts."""
         summary = self.summary
-        rejected = []
+        faults = [r for r in results if _server_fault(r)]
+        if faults:
+            results = [r for r in results if not _server_fault(r)]
+        rejected = self._kept(faults)
         for result, outcome in zip(
             results, self.queue.ack(results, self.max_rejections), strict=True
         ):
@@ -108,9 +117,7 @@ class _Applier:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
                 rejected.append({**result, "outcome": outcome})
             elif outcome == "unknown_event":
-                summary.unknown_event += 1
-                if len(self.unknown_shown) < SHOWN_IDS:
-                    self.unknown_shown.append(result["event_id"])
+                self._unknown(result["event_id"])
             else:
                 summary.ignored += 1
                 self.notify(
@@ -123,6 +130,23 @@ class _Applier:
                 line["retry_count"] = counts.get(line["event_id"])
                 self.on_rejection(line)
 
+    def _kept(self, faults: list[dict]) -> list[dict]:
+        """Rejections for the server's own faults, left in the queue untouched."""
+        present = self.queue.retry_counts([r["event_id"] for r in faults]) if faults else {}
+        kept = []
+        for result in faults:
+            if result["event_id"] in present:
+                self.summary.kept += 1
+                kept.append({**result, "outcome": "kept"})
+            else:
+                self._unknown(result["event_id"])
+        return kept
+
+    def _unknown(self, event_id: str) -> None:
+        self.summary.unknown_event += 1
+        if len(self.unknown_shown) < SHOWN_IDS:
+            self.unknown_shown.append(event_id)
+
     def report_unknown(self) -> None:
         count = self.summary.unknown_event
         if not count:
@@ -134,6 +158,10 @@ class _Applier:
         )
 
 
+def _server_fault(result: dict) -> bool:
+    return result.get("status") == "rejected" and result.get("category") == SERVER_FAULT
+
+
 def _result(raw: bytes, lineno: int) -> dict:
     try:
         result = json.loads(raw.decode())
@@ -143,6 +171,6 @@ def _result(raw: bytes, lineno: int) -> dict:
         raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(result, dict):
         raise MalformedLine(lineno, f"expected a JSON object, got {type(result).__name__}")
-    if not isinstance(result.get("event_id"), str) or not isinstance(result.get("status"), str):
-        raise MalformedLine(lineno, "a result needs an event_id and a status")
+    if not isinstance(result.get("event_id"), str):
+        raise MalformedLine(lineno, "a result needs an event_id")
     return result
