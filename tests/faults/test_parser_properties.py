@@ -2,7 +2,6 @@
 mission keys, feature names, work package ids and WP-file frontmatter. Whatever the input, the
 answer is a correct result or the parser's own clear error, never another exception."""
 
-import os
 import re
 import stat
 from datetime import datetime
@@ -121,17 +120,18 @@ def test_well_formed_toml_of_any_shape_loads_correctly_or_fails_clearly(tmp_path
 @pytest.fixture(scope="module")
 def runtime_project(tmp_path_factory):
     """A migrated project with a global runtime beside it, shared by the examples."""
+    import subprocess
+
     from spec_kitty.workflow.init import init_project
 
     base = tmp_path_factory.mktemp("runtime")
     root = base / "project"
     root.mkdir()
-    os.environ["KITTIFY_HOME"] = str(base / "kittify")
-    os.environ["SPEC_KITTY_HOME"] = str(base / "spec-kitty")
-    import subprocess
-
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    init_project(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KITTIFY_HOME", str(base / "kittify"))
+        patch.setenv("SPEC_KITTY_HOME", str(base / "spec-kitty"))
+        init_project(root)
     return root
 
 
