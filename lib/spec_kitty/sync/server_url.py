@@ -33,6 +33,12 @@ def check_server_url(url: str, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ScriptError(f"server URL {url!r} is not an http(s) URL like https://host")
+    if "@" in parts.netloc or "\\" in parts.netloc:
+        # HTTP libraries disagree on where the host is in such a URL: the one checked here might
+        # not be the one connected to.
+        raise ScriptError(
+            f"server URL {url!r} holds '@' or '\\' before its path; give it as https://host[:port]"
+        )
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
         raise ScriptError(
             f"refusing to send credentials over plain http to {parts.hostname}: use https://, "
