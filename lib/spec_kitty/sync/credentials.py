@@ -164,11 +164,24 @@ class CredentialStore:
                 f"{self.path} is readable or writable by others (mode "
                 f"{stat.S_IMODE(mode):03o}); refusing to use it. Fix it with: chmod 600 {self.path}"
             )
+        folder = self.path.parent
+        folder_mode = folder.stat().st_mode
+        if folder_mode & 0o002:
+            # Anyone could replace the file there, or take it away.
+            raise CredentialsError(
+                f"{folder} is writable by every user (mode {stat.S_IMODE(folder_mode):03o}); "
+                f"refusing to use the login in it. Fix it with: chmod 700 {folder}"
+            )
         try:
             return tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CredentialsError(
                 f"{self.path} is not valid TOML ({exc}); run `spec-kitty auth-login` to replace it"
+            ) from None
+        except OSError as exc:
+            raise CredentialsError(
+                f"cannot read {self.path} ({exc.strerror}); it should be a file only you can "
+                "read: remove it and run `spec-kitty auth-login`"
             ) from None
 
     def _write(self, data: bytes) -> None:
