@@ -78,9 +78,29 @@ class BatchSender:
         self.url = options.server + BATCH_PATH
         self.tokens = tokens
         self.session = session
-        self.notify = notify
+        self.notify = lambda text: notify(self.scrub(text))
+        self._secrets: set[str] = set()
+
+    def scrub(self, text: str) -> str:
+        """`text` with the login's tokens blanked out: a server may quote them back at us."""
+        self._secrets.update((self.tokens.creds.access, self.tokens.creds.refresh))
+        for secret in self._secrets:
+            text = text.replace(secret, "[token]")
+        return text
 
     def settle(self, chunk: list[Outgoing]) -> Settlement:
+        """The server's verdict on `chunk`, with any server text that quotes a token scrubbed."""
+        settlement = self._settle(chunk)
+        settlement.results = [
+            {k: self.scrub(v) if isinstance(v, str) else v for k, v in result.items()}
+            if result["status"] == "rejected"
+            else result
+            for result in settlement.results
+        ]
+        settlement.warnings = [self.scrub(warning) for warning in settlement.warnings]
+        return settlement
+
+    def _settle(self, chunk: list[Outgoing]) -> Settlement:
         """The server's verdict on `chunk`, splitting it when the server says it is too large."""
         response = self._post(chunk)
         status = response.status_code
