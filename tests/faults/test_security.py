@@ -1,0 +1,216 @@
+"""Security: the credentials file and its directory are checked on every read, plain http goes
+only to this machine unless the user says otherwise, and no token ever reaches an output, a report
+or the queue, not even when a server echoes it back."""
+
+import gzip
+import json
+import stat
+import subprocess
+
+import pytest
+from faults_support import (
+    BATCH,
+    VENV_BIN,
+    envelope,
+    fill_queue,
+    queue_rows,
+    store_login,
+    sync_now,
+)
+from werkzeug import Response
+
+ACCESS, REFRESH = "ACCESS-7f3a9c-SECRET", "REFRESH-b81d2e-SECRET"
+
+
+def run(*command: str, input: bytes = b"") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_BIN / command[0]), *command[1:]], input=input, capture_output=True, timeout=60
+    )
+
+
+def no_secrets(*outputs: bytes) -> None:
+    for output in outputs:
+        assert ACCESS.encode() not in output and REFRESH.encode() not in output
+
+
+def readers(event_line: bytes):
+    """Every command that reads the stored login, as (command, stdin)."""
+    return [
+        (["spec-kitty", "auth-status"], b""),
+        (["spec-kitty", "sync-now"], b""),
+        (["spec-kitty", "sync-status", "--check"], b""),
+        (["batch-send"], event_line),
+    ]
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o606])
+def test_a_credentials_file_others_may_read_or_write_is_refused_by_every_reader(
+    httpserver, mode
+):
+    store = store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
+    fill_queue([envelope(0)])
+    store.path.chmod(mode)
+
+    for command, stdin in readers(json.dumps(envelope(0)).encode() + b"\n"):
+        done = run(*command, input=stdin)
+        no_secrets(done.stdout, done.stderr)
+        assert b"Traceback" not in done.stderr, command
+        if command[-1] == "sync-status" or "--check" in command:
+            assert f"chmod 600 {store.path}".encode() in done.stdout + done.stderr, command
+            continue
+        assert done.returncode == 4, (command, done.stderr)
+        assert f"chmod 600 {store.path}".encode() in done.stderr, command
+    assert httpserver.log == []  # nothing was sent with a login others could have read
+    assert len(queue_rows()) == 1
+
+
+def test_a_credentials_directory_others_may_write_is_refused(httpserver, spec_kitty_home):
+    store = store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
+    spec_kitty_home.chmod(0o777)
+
+    done = run("spec-kitty", "auth-status")
+
+    assert done.returncode == 4
+    assert f"chmod 700 {spec_kitty_home}".encode() in done.stderr
+    no_secrets(done.stdout, done.stderr)
+    spec_kitty_home.chmod(0o700)
+    assert run("spec-kitty", "auth-status").returncode == 0
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_a_credentials_path_that_cannot_be_read_is_one_clear_error(spec_kitty_home):
+    (spec_kitty_home / "credentials").mkdir(mode=0o700, parents=True)
+
+    done = run("spec-kitty", "auth-status")
+
+    assert done.returncode == 4
+    assert b"Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert str(spec_kitty_home / "credentials").encode() in done.stderr
+
+
+def test_plain_http_to_another_host_is_refused_before_any_connection(httpserver):
+    # 127.1 reaches this machine, but is not a name the check trusts as this machine: it stands in
+    # for any other host, with a server on it to see whether anything arrives.
+    port = httpserver.port
+    elsewhere = f"http://127.1:{port}"
+    httpserver.expect_request("/api/v1/token/", method="POST").respond_with_json(
+        {"access": ACCESS, "refresh": REFRESH, "access_lifetime": 900}
+    )
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(
+        lambda request: Response(
+            json.dumps(
+                {
+                    "results": [
+                        {"event_id": e["event_id"], "status": "success"}
+                        for e in json.loads(gzip.decompress(request.get_data()))["events"]
+                    ]
+                }
+            ),
+            content_type="application/json",
+        )
+    )
+    login = ["spec-kitty", "auth-login", "--server", elsewhere, "--username", "demo"]
+
+    refused_login = run(*login, "--password-stdin", input=b"pw\n")
+    store_login(elsewhere, ACCESS, REFRESH)
+    fill_queue([envelope(0)])
+    refused_sync = sync_now()
+    refused_send = run("batch-send", input=json.dumps(envelope(0)).encode() + b"\n")
+
+    for done in (refused_login, refused_sync, refused_send):
+        assert done.returncode == 2, done.stderr
+        assert b"refusing to send credentials over plain http to 127.1" in done.stderr
+        assert b"--allow-insecure-http" in done.stderr
+    assert httpserver.log == []
+    assert len(queue_rows()) == 1
+
+    allowed = sync_now("--allow-insecure-http")
+    assert allowed.returncode == 0, allowed.stderr
+    assert queue_rows() == {} and len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1@sync.example.test",
+        "http://sync.example.test#@127.0.0.1",
+        "http://sync.example.test?@127.0.0.1",
+        "http://127.0.0.1:80@sync.example.test",
+        "http://localhost.sync.example.test",
+        "http://127.0.0.1.sync.example.test",
+        "http://[::ffff:10.0.0.1]",
+        "http://0.0.0.0",
+        "http://sync.example.test\\@127.0.0.1",
+    ],
+)
+def test_urls_dressed_up_as_this_machine_are_refused(url):
+    from spec_kitty.jsonl import ScriptError
+    from spec_kitty.sync.server_url import check_server_url
+    from urllib3.util import parse_url
+
+    try:
+        check_server_url(url)
+    except ScriptError:
+        return
+    # Accepted: then the host the HTTP library connects to must be this machine.
+    from spec_kitty.sync.server_url import is_loopback
+
+    assert is_loopback(parse_url(url).host.strip("[]")), url
+
+
+def echoing_handler(request):
+    """A server that quotes the Authorization header back in every kind of answer it gives."""
+    said = request.headers.get("Authorization", "")
+    events = json.loads(gzip.decompress(request.get_data()))["events"]
+    ids = [e["event_id"] for e in events]
+    if len(ids) > 2:
+        return Response(
+            json.dumps(
+                {
+                    "error": f"Malformed events list (you sent {said})",
+                    "details": [{"event_id": ids[0], "error": f"bad event, token {said}"}],
+                }
+            ),
+            400,
+            content_type="application/json",
+        )
+    return Response(
+        json.dumps(
+            {
+                "results": [
+                    {"event_id": ids[0], "status": "rejected", "error": f"refused for {said}"},
+                    *[{"event_id": i, "status": f"held {said}"} for i in ids[1:]],
+                ]
+            }
+        ),
+        content_type="application/json",
+    )
+
+
+def test_a_server_that_echoes_the_token_does_not_get_it_into_any_output(httpserver, tmp_path):
+    store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
+    fill_queue([envelope(i) for i in range(5)])
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(echoing_handler)
+    report = tmp_path / "report.json"
+
+    text = sync_now("--report", str(report), "--chunk-size", "5")
+    as_json = sync_now("--json")
+    stats = run("queue-stats")
+    exported = run("queue-export", "--include-failed")
+
+    assert text.returncode == 1, text.stderr
+    assert len(httpserver.log) >= 2
+    no_secrets(
+        text.stdout,
+        text.stderr,
+        as_json.stdout,
+        as_json.stderr,
+        stats.stdout,
+        exported.stdout,
+        report.read_bytes(),
+    )
+    for row in queue_rows().values():
+        no_secrets(json.dumps(row).encode())
+    from spec_kitty.queue.store import queue_path
+
+    no_secrets(queue_path().read_bytes())
