@@ -41,10 +41,10 @@ def login(session, server: str, username: str, password: str, timeout: float) ->
         json={"username": username, "password": password},
     )
     if response.status_code in (400, 401, 403):
+        said = _server_says(response, password)
         raise AuthenticationNeeded(
             f"the server refused the login for {username!r} "
-            f"(HTTP {response.status_code}: {_server_says(response)}); check the user name and "
-            "password"
+            f"(HTTP {response.status_code}: {said}); check the user name and password"
         )
     answer = _token_answer(response, "login")
     return _credentials(answer, server, username, previous=None)
@@ -63,9 +63,10 @@ def refresh(session, creds: Credentials, timeout: float) -> Credentials:
         json={"refresh": creds.refresh},
     )
     if response.status_code in (400, 401, 403):
+        said = _server_says(response, creds.refresh, creds.access)
         raise AuthenticationNeeded(
             f"the server refused to refresh the login of {creds.username!r} "
-            f"(HTTP {response.status_code}: {_server_says(response)}); {RELOGIN}"
+            f"(HTTP {response.status_code}: {said}); {RELOGIN}"
         )
     answer = _token_answer(response, "token refresh")
     return _credentials(answer, creds.server_url, creds.username, previous=creds)
@@ -191,14 +192,17 @@ def _token_answer(response, what: str) -> dict:
     return answer
 
 
-def _server_says(response) -> str:
-    """The server's own explanation, briefly; never echoes a request field back."""
+def _server_says(response, *secrets: str) -> str:
+    """The server's own explanation, briefly, with any of `secrets` it quotes blanked out."""
     try:
         body = response.json()
     except ValueError:
-        return response.reason or "no reason given"
-    if isinstance(body, dict):
-        for key in ("detail", "error", "message"):
-            if isinstance(body.get(key), str):
-                return body[key][:200]
-    return response.reason or "no reason given"
+        body = None
+    fields = body if isinstance(body, dict) else {}
+    said = next(
+        (fields[k] for k in ("detail", "error", "message") if isinstance(fields.get(k), str)), None
+    )
+    said = said or response.reason or "no reason given"
+    for secret in filter(None, secrets):
+        said = said.replace(secret, "[secret]")
+    return said[:200]
