@@ -44,9 +44,7 @@ def readers(event_line: bytes):
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o606])
-def test_a_credentials_file_others_may_read_or_write_is_refused_by_every_reader(
-    httpserver, mode
-):
+def test_a_credentials_file_others_may_read_or_write_is_refused_by_every_reader(httpserver, mode):
     store = store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
     fill_queue([envelope(0)])
     store.path.chmod(mode)
@@ -214,3 +212,38 @@ def test_a_server_that_echoes_the_token_does_not_get_it_into_any_output(httpserv
     from spec_kitty.queue.store import queue_path
 
     no_secrets(queue_path().read_bytes())
+
+
+def test_a_server_quoting_the_password_or_refresh_token_in_a_refusal_is_blanked(httpserver):
+    url = httpserver.url_for("/").rstrip("/")
+    httpserver.expect_request("/api/v1/token/", method="POST").respond_with_json(
+        {"error": "wrong password pw-7c1e-SECRET for demo"}, status=401
+    )
+    httpserver.expect_request("/api/v1/token/refresh/", method="POST").respond_with_json(
+        {"detail": f"refresh token {REFRESH} was revoked"}, status=401
+    )
+
+    refused_login = run(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        "demo",
+        "--password-stdin",
+        input=b"pw-7c1e-SECRET\n",
+    )
+    store = store_login(url, ACCESS, REFRESH)
+    creds = store.load()
+    creds.access_expires_at = creds.access_expires_at.replace(year=2020)
+    with store.locked():
+        store.save(creds)
+    fill_queue([envelope(0)])
+    refused_refresh = sync_now()
+
+    assert refused_login.returncode == 4
+    assert b"wrong password [secret] for demo" in refused_login.stderr
+    assert b"pw-7c1e-SECRET" not in refused_login.stdout + refused_login.stderr
+    assert refused_refresh.returncode == 4
+    assert b"refresh token [secret] was revoked" in refused_refresh.stderr
+    no_secrets(refused_refresh.stdout, refused_refresh.stderr)
