@@ -10,7 +10,13 @@ from pathlib import Path
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, templates
 from spec_kitty.workflow.changeset import Changeset
-from spec_kitty.workflow.features import DEFAULT_MISSION, Feature, next_number
+from spec_kitty.workflow.features import (
+    DEFAULT_MISSION,
+    Feature,
+    feature_slugs,
+    load_feature,
+    next_number,
+)
 from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 from spec_kitty.workflow.status_log import utc_timestamp
@@ -26,7 +32,10 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         raise ScriptError(
             f"{root} has a detached HEAD; check out the branch this feature should land on"
         )
-    number = next_number(root, git.local_branches(root))
+    # A feature of this name left uncommitted (a create-feature killed before its commit, or one
+    # run with --no-commit) is finished rather than joined by a second one.
+    left = _uncommitted_feature(root, slug)
+    number = left.number if left else next_number(root, git.local_branches(root))
     feature_slug = f"{number}-{slug}"
     meta = {
         "feature_number": number,
@@ -38,29 +47,55 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         "vcs": "git",
         "created_at": utc_timestamp(),
     }
-    feature = Feature(root, feature_slug, meta)
-    if feature.directory.exists():
+    feature = left if left and left.meta else Feature(root, feature_slug, meta)
+    if not left and feature.directory.exists():
         # Another create-feature took this number a moment ago.
         raise ScriptError(f"{feature.directory} appeared while allocating; run the command again")
-    spec_text = templates.fill(templates.SPEC, feature.mission, root, _values(feature))
+    if left and commit:
+        check_target_branch(root, feature)
     spec = feature.directory / "spec.md"
+    meta_path = feature.directory / "meta.json"
     with Changeset(root) as changes:
         changes.make_dirs(feature.directory)
-        changes.write(spec, spec_text)
-        changes.write(feature.directory / "meta.json", json.dumps(meta, indent=2) + "\n")
+        if spec.is_file():
+            changes.track(spec)  # kept as it is: it may have been edited since
+        else:
+            spec_text = templates.fill(templates.SPEC, feature.mission, root, _values(feature))
+            changes.write(spec, spec_text)
+        if meta_path.is_file():
+            changes.track(meta_path)
+        else:
+            changes.write(meta_path, json.dumps(meta, indent=2) + "\n")
         committed = changes.commit(f"Create feature {feature_slug}: spec.md and meta.json", commit)
+    return _created(root, feature, committed)
+
+
+def _uncommitted_feature(root: Path, slug: str) -> Feature | None:
+    """The feature directory of this name whose meta.json is not committed, if there is one."""
+    for found in feature_slugs(root):
+        if found[4:] == slug:
+            meta = _relative(root, root / "kitty-specs" / found / "meta.json")
+            try:
+                git.git(root, "cat-file", "-e", f"HEAD:{meta}")
+            except git.GitError:
+                return load_feature(root, found)
+    return None
+
+
+def _created(root: Path, feature: Feature, committed: bool) -> dict:
+    spec = feature.directory / "spec.md"
     records.send(
         root,
         [
-            records.feature_created(feature_slug, target),
-            records.artifact_created(feature_slug, "spec", _relative(root, spec)),
+            records.feature_created(feature.slug, feature.target_branch),
+            records.artifact_created(feature.slug, "spec", _relative(root, spec)),
         ],
     )
     return {
-        "feature": feature_slug,
-        "number": number,
+        "feature": feature.slug,
+        "number": feature.number,
         "mission": feature.mission,
-        "target_branch": target,
+        "target_branch": feature.target_branch,
         "spec": _relative(root, spec),
         "committed": committed,
     }
