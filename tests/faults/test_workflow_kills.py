@@ -80,15 +80,22 @@ def killed(root: Path, command: list[str], delay: float) -> int:
     return process.returncode
 
 
-def check_readable(root: Path) -> None:
-    """Every feature loads: meta.json, tasks.md, WP files and the status log all read."""
+def git_locks(root: Path) -> list[Path]:
+    """Lock files a killed git left behind (the workflow's own lock is always there)."""
+    return [p for p in (root / ".git").rglob("*.lock") if p.name != "spec-kitty-workflow.lock"]
+
+
+def check_readable(root: Path, complete: bool = True) -> None:
+    """Every feature loads: meta.json, tasks.md, WP files and the status log all read. Right
+    after a kill (`complete` False) a new feature may have its spec.md and no meta.json yet."""
     from spec_kitty.workflow.features import feature_slugs, load_feature
     from spec_kitty.workflow.state import load_state
     from spec_kitty.workflow.status_log import read_log
 
     for slug in feature_slugs(root):
         feature = load_feature(root, slug)
-        json.loads((feature.directory / "meta.json").read_text())
+        if complete or (feature.directory / "meta.json").exists():
+            json.loads((feature.directory / "meta.json").read_text())
         read_log(feature.log_path)
         if (feature.directory / "tasks.md").exists():
             load_state(feature)
@@ -104,24 +111,35 @@ def test_a_killed_workflow_command_leaves_nothing_broken(tmp_path, stage):
         head = git(root, "rev-parse", "HEAD").strip()
         code = killed(root, COMMANDS[stage], rng.uniform(0.03, 0.2))
 
-        check_readable(root)
+        check_readable(root, complete=False)
         changes = git(root, "status", "--porcelain", "--untracked-files=all")
         assert ".tmp" not in changes  # a temporary file is only ever renamed into place whole
         moved = git(root, "rev-parse", "HEAD").strip() != head
         if moved:
             # The commit is the command's whole change, never a part of it.
             assert changes == "" and git(root, "rev-list", "--count", f"{head}..HEAD") == "1\n"
-        lock = root / ".git" / "index.lock"
+        locks = git_locks(root)
         again = spec_kitty(root, *COMMANDS[stage])
         assert b"Traceback" not in again.stderr
-        if lock.exists():
+        if locks:
             # A git killed mid-way leaves its lock: a command that reaches git names it.
             assert again.returncode == 2
-            assert str(lock).encode() in again.stderr or b"already in claimed" in again.stderr
-            lock.unlink()  # as git's message says
+            named = [lock for lock in locks if str(lock).encode() in again.stderr]
+            assert named or b"already in claimed" in again.stderr, again.stderr
+            for lock in locks:
+                lock.unlink()  # as git's message says
             again = spec_kitty(root, *COMMANDS[stage])
         assert again.returncode == 0 or b"already in claimed" in again.stderr, again.stderr
+        if again.returncode != 0:
+            # The killed move is logged but not committed: the next move commits both.
+            onward = spec_kitty(root, "move-task", "WP01", "--to", "in_progress")
+            assert onward.returncode == 0, onward.stderr
         check_readable(root)
+        assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+        if stage == "create-feature" and not moved:
+            # Run again, an interrupted create-feature finishes its own feature, not a second.
+            made = sorted(p.name for p in (root / "kitty-specs").iterdir())
+            assert made == ["001-checkout-flow"], (made, changes, code)
         kind = (
             "finished"
             if code == 0
@@ -172,3 +190,44 @@ def test_move_task_killed_at_its_commit_is_completed_by_the_next_move_and_backfi
     with Queue() as queue:
         queued = [json.loads(text)["event_id"] for text in queue.export()]
     assert claimed["event_id"] in queued
+
+
+def test_create_feature_killed_at_its_commit_is_completed_by_running_it_again(tmp_path):
+    root = project(tmp_path, "create-feature")
+    hook = kill_at_commit(root)
+
+    assert killed(root, COMMANDS["create-feature"], 5) == -signal.SIGKILL
+    hook.unlink()
+    (root / ".git" / "index.lock").unlink(missing_ok=True)
+    again = spec_kitty(root, *COMMANDS["create-feature"])
+
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in (root / "kitty-specs").iterdir()) == ["001-checkout-flow"]
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "log", "-1", "--format=%s") == (
+        "Create feature 001-checkout-flow: spec.md and meta.json\n"
+    )
+    from spec_kitty.queue.store import Queue
+
+    with Queue() as queue:
+        types = [json.loads(text)["event_type"] for text in queue.export()]
+    assert types.count("FeatureCreated") == 1
+
+
+def test_a_feature_left_with_its_spec_only_is_finished_keeping_the_spec(tmp_path):
+    from spec_kitty.workflow.planning import create_feature
+
+    root = project(tmp_path, "create-feature")
+    spec = root / "kitty-specs" / "001-checkout-flow" / "spec.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("# Checkout flow\n\nWritten before the kill, edited since.\n")
+
+    made = create_feature(root, "Checkout flow", None)
+
+    assert made["feature"] == "001-checkout-flow" and made["committed"] is True
+    assert spec.read_text().endswith("edited since.\n")
+    meta = json.loads((spec.parent / "meta.json").read_text())
+    assert (meta["feature_slug"], meta["target_branch"]) == ("001-checkout-flow", "main")
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    # Once committed, the same name again is a new feature.
+    assert create_feature(root, "Checkout flow", None)["feature"] == "002-checkout-flow"
