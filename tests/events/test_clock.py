@@ -33,3 +33,10 @@ def test_a_damaged_clock_file_is_refused_not_reset(spec_kitty_home):
     (spec_kitty_home / clock.CLOCK_FILE).write_text("{half")
     with pytest.raises(clock.ClockError, match="event-clock.json is damaged"):
         clock.tick()
+
+
+def test_a_clock_file_that_is_not_text_is_refused(spec_kitty_home):
+    clock.tick()
+    (spec_kitty_home / clock.CLOCK_FILE).write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(clock.ClockError, match="is damaged"):
+        clock.tick()

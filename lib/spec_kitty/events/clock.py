@@ -6,11 +6,11 @@ crash mid-write leaves the previous value intact.
 """
 
 import json
-import os
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from spec_kitty.atomic import replace_file
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
@@ -39,7 +39,7 @@ class ClockError(ScriptError):
 
 def _read_state(path: Path) -> dict:
     try:
-        text = path.read_text()
+        text = path.read_bytes()
     except FileNotFoundError:
         return {"node_id": uuid.uuid4().hex[:12], "lamport_clock": 0}
     try:
@@ -55,15 +55,7 @@ def _read_state(path: Path) -> dict:
 
 
 def _write_state(path: Path, state: dict) -> None:
-    # Under the lock: any other temporary file is a killed writer's, left behind.
-    for leftover in path.parent.glob(f"{path.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as out:
-        json.dump(state, out)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    replace_file(path, json.dumps(state))
 
 
 def tick(count: int = 1, path: Path | None = None) -> tuple[str, range]:

@@ -1,0 +1,27 @@
+"""Replacing a file whole: a reader, or a process that crashes mid-write, never sees half a file."""
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def replace_file(path: Path, data: bytes | str, mode: int | None = None) -> None:
+    """Write `data` to a temporary file beside `path`, flush it to disk, rename it over `path`.
+
+    The temporary file is created owner-only (then set to `mode` when given) and removed if
+    anything fails, so no partial file is ever left under the real name.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
