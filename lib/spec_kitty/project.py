@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from spec_kitty.jsonl import ScriptError
+
 CONFIG = Path(".kittify") / "config.yaml"
 
 
-class NotAProject(LookupError):
-    pass
+class NotAProject(ScriptError):
+    """No project here, or its config cannot give the project identity (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,10 @@ def read_config(root: Path) -> dict:
     try:
         config = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise NotAProject(f"{path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or "unreadable"
+        raise NotAProject(f"{path} is not valid YAML ({where}{problem})") from None
     if not isinstance(config, dict):
         raise NotAProject(f"{path} must be a YAML mapping")
     return config

@@ -22,12 +22,9 @@ class Workspace:
 
 
 def open_workspace(start: Path | None = None) -> Workspace:
-    from spec_kitty.project import NotAProject, find_root
+    from spec_kitty.project import find_root
 
-    try:
-        found = find_root(start)
-    except NotAProject as exc:
-        raise ScriptError(str(exc)) from None
+    found = find_root(start)
     root = git.main_checkout(found)
     hint = None
     if root != found:
