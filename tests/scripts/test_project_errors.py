@@ -1,9 +1,12 @@
 """A project whose config cannot be read is one clear line, never a traceback."""
 
+import subprocess
+
 from kitty_testing import run_script
 
 
 def test_an_unreadable_project_config_is_one_line_for_every_command(tmp_path):
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / ".kittify").mkdir()
     (tmp_path / ".kittify" / "config.yaml").write_text("project: [\n")
     for argv in (["spec-kitty", "create-feature", "X"], ["spec-kitty", "queue-backfill"]):
