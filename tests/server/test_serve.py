@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 
 import pytest
@@ -11,6 +12,7 @@ import requests
 from kitty_testing import VENV_BIN, json_lines
 from server_helpers import login, post_batch, synced
 from spec_kitty.server import ReferenceServer
+from spec_kitty.server.store import read_stored_events
 
 
 def _start_serve(*args):
@@ -56,9 +58,47 @@ def test_serve_without_users_says_what_to_give(script):
 
 
 def test_server_events_without_a_database_names_the_file(tmp_path, script):
-    result = script("spec-kitty", "server-events", "--db", str(tmp_path / "none.db"))
+    missing = tmp_path / "none.db"
+    result = script("spec-kitty", "server-events", "--db", str(missing))
     assert result.returncode == 2
-    assert "no reference server database at" in result.stderr.decode()
+    assert f"{missing} is not a reference-server database" in result.stderr.decode()
+    assert not missing.exists()
+
+
+def test_server_events_leaves_another_programs_database_as_it_was(tmp_path, script):
+    foreign = tmp_path / "notes.db"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, what TEXT)")
+    db.execute("INSERT INTO events (what) VALUES ('dentist')")
+    db.commit()
+    db.close()
+    before = foreign.read_bytes()
+
+    result = script("spec-kitty", "server-events", "--db", str(foreign))
+
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        f"spec-kitty server-events: {foreign} is not a reference-server database"
+    )
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "notes.db"]
+
+
+def test_server_events_on_the_event_queue_is_one_clear_line(script, spec_kitty_home):
+    assert script("enqueue", input=json.dumps(synced()) + "\n").returncode == 0
+    queue = spec_kitty_home / "event-queue.db"
+    result = script("spec-kitty", "server-events", "--db", str(queue))
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        f"spec-kitty server-events: {queue} is not a reference-server database"
+    )
+
+
+def test_stored_events_are_read_while_the_server_runs(reference_server):
+    event = synced()
+    post_batch(reference_server, login(reference_server)["access"], [event])
+    rows = read_stored_events(reference_server.store.path)
+    assert [row["event"] for row in rows] == [event]
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")

@@ -1,7 +1,9 @@
 """The reference server's SQLite file: stored events, used refresh tokens, the signing secret.
 
 One connection shared by the request threads behind a lock; each batch is one transaction, so a
-batch is stored whole or not at all, and dedupe by event_id holds across restarts.
+batch is stored whole or not at all, and dedupe by event_id holds across restarts. Listing what was
+stored (`read_stored_events`) opens the file read-only, so pointing it at another file changes
+nothing there.
 """
 
 import json
@@ -12,6 +14,8 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+
+from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -27,6 +31,16 @@ CREATE INDEX IF NOT EXISTS events_by_project ON events (project_uuid, seq);
 CREATE TABLE IF NOT EXISTS used_refresh_tokens (jti TEXT PRIMARY KEY, used_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+_EVENT_COLUMNS = {
+    "seq",
+    "event_id",
+    "event_type",
+    "project_uuid",
+    "username",
+    "received_at",
+    "data",
+}
 
 # SQLite's default limit on host parameters in one statement is 999 on older builds.
 _IN_CHUNK = 900
@@ -131,23 +145,60 @@ class EventStore:
         self, project_uuids: Iterable[str] | None = None, after: int = 0, limit: int | None = None
     ) -> list[dict]:
         """Stored events in arrival order, each {"seq", "received_at", "username", "event"}."""
-        sql = "SELECT seq, received_at, username, data FROM events WHERE seq > ?"
-        params: list = [after]
-        if project_uuids is not None:
-            wanted = list(project_uuids)
-            sql += f" AND project_uuid IN ({','.join('?' * len(wanted))})"
-            params += wanted
-        sql += " ORDER BY seq"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        return [
-            {"seq": seq, "received_at": at, "username": who, "event": json.loads(data)}
-            for seq, at, who, data in rows
-        ]
+            return _select_events(self._db, project_uuids, after, limit)
 
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+def read_stored_events(
+    db_path: str | Path,
+    project_uuids: Iterable[str] | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> list[dict]:
+    """`EventStore.stored_events` of the server database at `db_path`, opened read-only.
+
+    Any other file (missing, not SQLite, or another program's database) is one ScriptError.
+    """
+    path = Path(db_path)
+    if not path.is_file():
+        raise _not_a_server_database(path)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+            if not _EVENT_COLUMNS <= columns:
+                raise _not_a_server_database(path)
+            return _select_events(db, project_uuids, after, limit)
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:
+        raise ScriptError(f"cannot read {path}: {exc}", EXIT_STORAGE) from None
+    except sqlite3.DatabaseError:
+        raise _not_a_server_database(path) from None
+
+
+def _not_a_server_database(path: Path) -> ScriptError:
+    return ScriptError(f"{path} is not a reference-server database")
+
+
+def _select_events(
+    db: sqlite3.Connection, project_uuids: Iterable[str] | None, after: int, limit: int | None
+) -> list[dict]:
+    sql = "SELECT seq, received_at, username, data FROM events WHERE seq > ?"
+    params: list = [after]
+    if project_uuids is not None:
+        wanted = list(project_uuids)
+        sql += f" AND project_uuid IN ({','.join('?' * len(wanted))})"
+        params += wanted
+    sql += " ORDER BY seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [
+        {"seq": seq, "received_at": at, "username": who, "event": json.loads(data)}
+        for seq, at, who, data in db.execute(sql, params).fetchall()
+    ]

@@ -100,21 +100,14 @@ def _interrupt(signum, frame):
 def server_events(c, db=None, project=None, after=0, limit=None, json=False):
     """List the events the reference server stored, in arrival order."""
     import sys
-    from pathlib import Path
 
-    from spec_kitty.jsonl import ScriptError, dumps, warn
-    from spec_kitty.server.store import EventStore
+    from spec_kitty.jsonl import dumps, warn
+    from spec_kitty.server.store import read_stored_events
 
     path = db or _default_db()
-    if not Path(path).is_file():
-        raise ScriptError(f"no reference server database at {path}; give --db FILE")
-    store = EventStore(path)
-    try:
-        rows = store.stored_events(
-            [project] if project else None, after=int(after), limit=int(limit) if limit else None
-        )
-    finally:
-        store.close()
+    rows = read_stored_events(
+        path, [project] if project else None, after=int(after), limit=int(limit) if limit else None
+    )
     for row in rows:
         if json:
             sys.stdout.write(dumps(row) + "\n")
