@@ -37,3 +37,19 @@ def test_requeue_brings_dead_letters_back(tmp_path):
     assert [e["event_id"] for e in json_lines(run_script("queue-export").stdout)] == [
         event["event_id"]
     ]
+
+
+def test_usage_errors_are_one_line_and_exit_2(tmp_path):
+    cases = {
+        ("nosuch",): "No idea what 'nosuch' is!",
+        ("sync-now", "--bogus"): "No idea what '--bogus' is!",
+        ("implement",): "did not receive required positional arguments: 'wp'",
+        ("sync-status", "--top", "abc"): "--top expects a whole number, got 'abc'",
+        ("sync-status", "--timeout=soon", "--check"): "--timeout expects a number, got 'soon'",
+        ("sync-status", "--top", "0"): "--top expects a whole number of at least 1, got 0",
+    }
+    for argv, expected in cases.items():
+        done = run_script("spec-kitty", *argv, cwd=tmp_path)
+        assert done.returncode == 2, argv
+        lines = done.stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], (argv, lines)

@@ -28,3 +28,15 @@ def task(*args, **kwargs):
     if args and callable(args[0]):
         return decorate(args[0])
     return decorate
+
+
+def number(flag: str, value: object, kind: type = float, minimum: float = 0) -> float:
+    """An option value as a number of `kind`, at least `minimum`; a usage error otherwise."""
+    expected = "a whole number" if kind is int else "a number"
+    try:
+        result = kind(value)
+    except (TypeError, ValueError):
+        raise ScriptError(f"--{flag} expects {expected}, got {value!r}") from None
+    if result != result or result < minimum:  # NaN compares unequal to itself
+        raise ScriptError(f"--{flag} expects {expected} of at least {minimum:g}, got {value!r}")
+    return result

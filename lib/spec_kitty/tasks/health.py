@@ -1,6 +1,6 @@
 """Tasks that tell whether sync works: sync-status and sync-diagnose."""
 
-from spec_kitty.tasks.base import task
+from spec_kitty.tasks.base import number, task
 
 # --check outcomes that are the user's login to fix, and those that mean "offline, retry later".
 _AUTH_STATES = {"not_logged_in", "login_expired", "credentials_unusable", "token_rejected"}
@@ -27,8 +27,8 @@ def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
     from spec_kitty.sync.health import login_health, probe_health
 
     with Queue(queue) as store:
-        stats = store.stats(int(top))
-    health = probe_health(float(timeout)) if check else login_health()
+        stats = store.stats(number("top", top, int, 1))
+    health = probe_health(number("timeout", timeout)) if check else login_health()
     if json:
         print(dumps({"queue": stats, "sync": health.to_dict()}))
     else:
