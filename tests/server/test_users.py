@@ -40,6 +40,12 @@ def test_users_file_in_toml_and_json_give_the_same_users(tmp_path):
         ('{"people": {}}', "expected a top-level `users` table"),
         ('{"users": {"ann": {"projects": ["*"]}}}', "user 'ann': expected a table with a string"),
         ('{"users": {"ann": {"password": "p", "projects": "*"}}}', "`projects` must be a list"),
+        ('{"users": {"ann": {"password": "p", "projects": 5}}}', "user 'ann': `projects` must be"),
+        (
+            '{"users": {"ann": {"password": "p", "projects": {"a": 1}}}}',
+            "`projects` must be a list",
+        ),
+        ('{"users": {"ann": {"password": "p", "projects": [5]}}}', "`projects` must be a list"),
     ],
 )
 def test_a_bad_users_file_is_one_clear_error(tmp_path, text, message):

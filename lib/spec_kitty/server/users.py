@@ -49,8 +49,11 @@ def users_from_mapping(users: Mapping[str, Mapping | User]) -> dict[str, User]:
         if not isinstance(spec, Mapping) or not isinstance(spec.get("password"), str):
             raise ScriptError(f"user {name!r}: expected a table with a string `password`")
         projects = spec.get("projects", [ALL_PROJECTS])
-        if isinstance(projects, str) or not all(isinstance(p, str) for p in projects):
-            raise ScriptError(f'user {name!r}: `projects` must be a list of project UUIDs or "*"')
+        if not isinstance(projects, list | tuple) or not all(isinstance(p, str) for p in projects):
+            raise ScriptError(
+                f'user {name!r}: `projects` must be a list of project UUIDs or ["*"], '
+                f"not {projects!r}"
+            )
         result[name] = User(name, spec["password"], tuple(projects), spec.get("team_slug"))
     return result
 
