@@ -91,11 +91,21 @@ def run_script(prog: str, body: Callable[[], int | None]) -> NoReturn:
         _flush_quietly()
         warn(f"{prog}: {exc}")
         code = exc.exit_code
+    except OSError as exc:
+        _flush_quietly()
+        warn(f"{prog}: {os_error_line(exc)}")
+        code = EXIT_STORAGE
     except KeyboardInterrupt:
         _flush_quietly()
         warn(f"{prog}: interrupted")
         code = 130
     sys.exit(code)
+
+
+def os_error_line(exc: OSError) -> str:
+    """An operating-system failure (permissions, a file where a folder should be, ...) in a line."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
 
 
 def _flush_quietly() -> None:

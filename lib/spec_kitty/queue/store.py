@@ -64,9 +64,7 @@ def queue_timeout() -> float:
     try:
         return float(raw) if raw else DEFAULT_TIMEOUT
     except ValueError:
-        raise QueueUnavailable(
-            f"SPEC_KITTY_QUEUE_TIMEOUT={raw!r} is not a number of seconds"
-        ) from None
+        raise ScriptError(f"SPEC_KITTY_QUEUE_TIMEOUT={raw!r} is not a number of seconds") from None
 
 
 def sortable_timestamp(value: str) -> str:

@@ -1,7 +1,8 @@
 """The task decorator every spec-kitty task uses.
 
 It is invoke's `@task`, plus one rule: a ScriptError (a failure the user can act on) ends the task
-with its one-line message and exit code, never a traceback.
+with its one-line message and exit code, and an operating-system error (permissions, a file
+where a folder should be) with one line and exit 5; never a traceback.
 """
 
 import functools
@@ -9,19 +10,21 @@ import functools
 from invoke import Exit
 from invoke import task as invoke_task
 
-from spec_kitty.jsonl import ScriptError
+from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, os_error_line
 
 
 def task(*args, **kwargs):
     def decorate(body):
+        name = body.__name__.replace("_", "-")
+
         @functools.wraps(body)
         def run(*a, **kw):
             try:
                 return body(*a, **kw)
             except ScriptError as exc:
-                raise Exit(
-                    f"spec-kitty {body.__name__.replace('_', '-')}: {exc}", exc.exit_code
-                ) from None
+                raise Exit(f"spec-kitty {name}: {exc}", exc.exit_code) from None
+            except OSError as exc:
+                raise Exit(f"spec-kitty {name}: {os_error_line(exc)}", EXIT_STORAGE) from None
 
         return invoke_task(run, **kwargs)
 
