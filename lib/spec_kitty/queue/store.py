@@ -355,7 +355,11 @@ class _transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, exc, tb):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        if kind is None:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:
+            # SQLite may have rolled back already (disk full); then the original error stands.
+            self.db.execute("ROLLBACK")
         return False
 
 
