@@ -265,9 +265,11 @@ def board(c, feature=None, json=False):
 def queue_backfill(c, feature=None, queue=None, json=False):
     """Queue the status changes of the status logs that the queue missed.
 
-    Idempotent by event_id: safe to run any time."""
+    Idempotent by event_id: safe to run any time. A log line that is no valid event is named on
+    stderr and skipped (exit 1); the others are queued."""
     from pathlib import Path
 
+    from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
     from spec_kitty.workflow.backfill import backfill
     from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
@@ -278,8 +280,14 @@ def queue_backfill(c, feature=None, queue=None, json=False):
         result,
         json,
         f"queued {result['queued']} status event(s) from the logs "
-        f"({result['already_queued']} were already queued)",
+        f"({result['already_queued']} were already queued, {result['skipped']} line(s) skipped)",
     )
+    if result["skipped"]:
+        raise ScriptError(
+            f"{result['skipped']} status log line(s) named above are not valid events and were "
+            "not queued; fix or remove those lines to sync them",
+            EXIT_SOME_FAILED,
+        )
 
 
 TASKS = [

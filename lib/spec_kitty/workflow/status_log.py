@@ -68,6 +68,11 @@ def status_event(
 
 def read_log(path: Path) -> list[dict]:
     """Every event of the log in order ([] when there is none yet)."""
+    return [event for _lineno, event in numbered_events(path)]
+
+
+def numbered_events(path: Path) -> list[tuple[int, dict]]:
+    """Every event of the log in order with its line number, for messages that name the line."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -91,7 +96,7 @@ def read_log(path: Path) -> list[dict]:
             ) from None
         if not isinstance(event, dict) or not event.get("wp_id") or not event.get("to_lane"):
             raise ScriptError(f"{path} line {lineno}: not a status event (needs wp_id, to_lane)")
-        events.append(event)
+        events.append((lineno, event))
     return events
 
 
