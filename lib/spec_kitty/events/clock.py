@@ -55,6 +55,9 @@ def _read_state(path: Path) -> dict:
 
 
 def _write_state(path: Path, state: dict) -> None:
+    # Under the lock: any temporary file beside the clock is a killed writer's, left behind.
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
     replace_file(path, json.dumps(state))
 
 
