@@ -27,7 +27,7 @@ from faults_support import (
     sync_now,
 )
 
-ROUNDS = 8
+ROUNDS = 7
 
 
 def stored_ids(server) -> list[str]:
