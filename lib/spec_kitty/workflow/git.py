@@ -3,6 +3,7 @@
 HEAD and the worktree link are read from files, which needs no subprocess at all.
 """
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -13,12 +14,27 @@ class GitError(ScriptError):
     """A git command failed; the message carries git's own words."""
 
 
-def git(root: Path, *args: str) -> str:
-    """Run `git args` in `root` and return its stdout; GitError with git's message on failure."""
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `git args` in `root`, whatever its exit code; every git call goes through here.
+
+    LC_ALL=C keeps git's messages in English: some are matched ("nothing to commit"), and a user
+    whose git speaks another language would otherwise see a commit with no changes fail.
+    """
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return subprocess.run(
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+        )
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
+
+
+def git(root: Path, *args: str) -> str:
+    """Run `git args` in `root` and return its stdout; GitError with git's message on failure."""
+    done = run(root, *args)
     if done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {_message(done.stderr or done.stdout)}")
     return done.stdout
@@ -106,12 +122,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
     """
     relative = [str(p.relative_to(root)) for p in paths]
     git(root, "add", "-A", "--", *relative)
-    done = subprocess.run(
-        ["git", "commit", "-q", "-m", message, "--", *relative],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    done = run(root, "commit", "-q", "-m", message, "--", *relative)
     if done.returncode == 0:
         return True
     output = (done.stderr + done.stdout).strip()
@@ -123,26 +134,14 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
 
 def unstage(root: Path, relative: list[str]) -> None:
     """Put the index for `relative` back to HEAD (or out of it, before the first commit)."""
-    has_head = subprocess.run(
-        ["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True
-    )
-    if has_head.returncode == 0:
-        subprocess.run(["git", "reset", "-q", "--", *relative], cwd=root, capture_output=True)
+    if run(root, "rev-parse", "-q", "--verify", "HEAD").returncode == 0:
+        run(root, "reset", "-q", "--", *relative)
     else:
-        subprocess.run(
-            ["git", "rm", "-q", "--cached", "-r", "--ignore-unmatch", "--", *relative],
-            cwd=root,
-            capture_output=True,
-        )
+        run(root, "rm", "-q", "--cached", "-r", "--ignore-unmatch", "--", *relative)
 
 
 def rev_parse(root: Path, ref: str) -> str | None:
-    done = subprocess.run(
-        ["git", "rev-parse", "-q", "--verify", f"{ref}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    done = run(root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
     return done.stdout.strip() if done.returncode == 0 else None
 
 
@@ -152,10 +151,7 @@ def commits_between(root: Path, base: str, tip: str) -> int:
 
 
 def is_ancestor(root: Path, commit: str, of: str) -> bool:
-    done = subprocess.run(
-        ["git", "merge-base", "--is-ancestor", commit, of], cwd=root, capture_output=True
-    )
-    return done.returncode == 0
+    return run(root, "merge-base", "--is-ancestor", commit, of).returncode == 0
 
 
 def add_worktree(root: Path, path: Path, branch: str, base: str | None) -> None:
@@ -168,8 +164,6 @@ def add_worktree(root: Path, path: Path, branch: str, base: str | None) -> None:
 
 def remove_worktree(root: Path, path: Path, branch: str | None) -> None:
     """Undo `add_worktree`: the worktree, and the branch when it was made for it."""
-    subprocess.run(
-        ["git", "worktree", "remove", "--force", str(path)], cwd=root, capture_output=True
-    )
+    run(root, "worktree", "remove", "--force", str(path))
     if branch:
-        subprocess.run(["git", "branch", "-q", "-D", branch], cwd=root, capture_output=True)
+        run(root, "branch", "-q", "-D", branch)

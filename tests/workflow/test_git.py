@@ -1,0 +1,40 @@
+"""Git's output is read in English whatever language the user's git speaks."""
+
+import json
+import subprocess
+
+import pytest
+from spec_kitty.workflow import git
+from workflow_support import commits, write
+
+# A locale under which a git with translations installed answers in German.
+GERMAN = {"LANG": "de_DE.UTF-8", "LC_ALL": "C.UTF-8", "LANGUAGE": "de"}
+
+
+@pytest.fixture
+def german(monkeypatch):
+    for name, value in GERMAN.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_every_git_call_runs_with_lc_all_c(repo, german):
+    done = git.run(repo, "-c", "alias.locale=!printenv LC_ALL LANGUAGE", "locale")
+    assert done.stdout.split() == ["C", "de"]
+
+
+def test_nothing_to_commit_is_recognised_when_git_speaks_german(repo, german):
+    speaks = subprocess.run(["git", "status"], cwd=repo.parent, capture_output=True, text=True)
+    if "not a git repository" in speaks.stderr:
+        pytest.skip("this git has no German translation installed")
+    path = write(repo, "notes.md", "kept\n")
+    assert git.commit_paths(repo, [path], "add notes")
+    assert not git.commit_paths(repo, [path], "add notes again")
+    assert commits(repo)[0] == "add notes"
+
+
+def test_init_run_twice_in_a_german_locale(script, repo):
+    first = script("spec-kitty", "init", "--json", cwd=repo, env=GERMAN)
+    second = script("spec-kitty", "init", "--json", cwd=repo, env=GERMAN)
+    assert first.returncode == 0, first.stderr.decode()
+    assert second.returncode == 0, second.stderr.decode()
+    assert json.loads(second.stdout)["created"] is False
