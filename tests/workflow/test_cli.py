@@ -134,10 +134,15 @@ def test_queue_backfill_requeues_what_the_queue_missed_once(script, planned, spe
     moved = run(script, root, "move-task", "WP03", "--to", "blocked")
     assert b"queue-backfill" in moved.stderr
     queue.rmdir()
+    assert (spec_kitty_home / "event-outbox.jsonl").exists()
     first = run_json(script, root, "queue-backfill")
     second = run_json(script, root, "queue-backfill")
-    assert (first["queued"], first["already_queued"]) == (1, 0)
+    # The move's event waited in the outbox; the status log then finds it queued already.
+    assert first["outbox"] == {"queued": 1, "already_queued": 0, "kept": 0}
+    assert (first["queued"], first["already_queued"]) == (0, 1)
     assert (second["queued"], second["already_queued"]) == (0, 1)
+    assert second["outbox"] == {"queued": 0, "already_queued": 0, "kept": 0}
+    assert not (spec_kitty_home / "event-outbox.jsonl").exists()
 
 
 def test_finalize_tasks_refuses_a_cycle_and_leaves_nothing_behind(script, project):

@@ -1,18 +1,31 @@
 """Emitting events from inside a command: complete them and queue them, never failing the command.
 
-The workflow records every change in its own files first; queueing for sync is best effort here
-and can be redone from those files (queue backfill), so a queue problem becomes a warning.
+A command records its change in its own files first and queueing for sync is best effort: when
+the queue cannot take the events (locked, disk full, damaged clock), they are appended to an
+outbox file beside the queue, and `spec-kitty queue-backfill` moves them into the queue later.
 """
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from spec_kitty.events.complete import complete
+from spec_kitty.atomic import replace_file
+from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
-from spec_kitty.jsonl import ScriptError, warn
+from spec_kitty.filelock import file_lock
+from spec_kitty.homes import ensure_private_dir, spec_kitty_home
+from spec_kitty.jsonl import ScriptError, dumps, warn
 from spec_kitty.project import ProjectIdentity
 from spec_kitty.queue.store import Queue, queue_row
+
+OUTBOX_FILE = "event-outbox.jsonl"
+
+_QUEUE_FAILURES = (ScriptError, InvalidEvent, ValueError, OSError, sqlite3.Error)
+
+
+def outbox_path() -> Path:
+    return spec_kitty_home() / OUTBOX_FILE
 
 
 def envelopes(records: list[dict], identity: ProjectIdentity) -> list[dict]:
@@ -32,16 +45,59 @@ def emit(
     """Queue `records` (bare: event_type, aggregate_id, payload, optional event_id).
 
     Returns the full envelopes that were queued (or found already queued). On any queue failure
-    it warns once and returns [] instead of raising.
+    it keeps the records in the outbox, warns once and returns [] instead of raising.
     """
+    events: list[dict] = []
     try:
         events = envelopes(records, identity)
         with Queue(queue_path, notify=notify) as queue:
             queue.add([queue_row(event) for event in events])
         return events
-    except (ScriptError, InvalidEvent, ValueError, OSError, sqlite3.Error) as exc:
-        notify(
-            f"event not queued for sync ({exc}); it is kept locally, "
-            "run `spec-kitty queue-backfill`"
-        )
+    except _QUEUE_FAILURES as exc:
+        # Completed envelopes keep their ids and clocks; bare records keep the project identity.
+        kept = events or [
+            {"project_uuid": identity.uuid, "project_slug": identity.slug, **record}
+            for record in records
+        ]
+        notify(f"{len(kept)} event(s) not queued for sync ({exc}); {_keep(kept)}")
         return []
+
+
+def _keep(events: list[dict]) -> str:
+    path = outbox_path()
+    try:
+        ensure_private_dir(path.parent)
+        with file_lock(path.with_name(path.name + ".lock")), open(path, "a") as outbox:
+            outbox.write("".join(dumps(event) + "\n" for event in events))
+    except (ScriptError, OSError) as exc:
+        return f"they could not be kept either ({exc}): they are lost for sync"
+    return f"kept in {path}; run `spec-kitty queue-backfill` to queue them"
+
+
+def drain_outbox(queue: Queue) -> dict:
+    """Move the outbox's events into `queue`; lines that still cannot be queued stay there."""
+    path = outbox_path()
+    if not path.exists():
+        return {"queued": 0, "already_queued": 0, "kept": 0}
+    with file_lock(path.with_name(path.name + ".lock")):
+        rows, kept = [], []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+                if is_bare(record):
+                    [record] = envelopes([record], _identity_of(record))
+                check_envelope(record)
+                rows.append(queue_row(record))
+            except (*_QUEUE_FAILURES, TypeError, KeyError) as exc:
+                warn(f"outbox {path}: kept a line that cannot be queued ({exc})")
+                kept.append(line)
+        inserted = queue.add(rows) if rows else []
+        if kept:
+            replace_file(path, "".join(line + "\n" for line in kept))
+        else:
+            path.unlink()
+    return {"queued": sum(inserted), "already_queued": len(rows) - sum(inserted), "kept": len(kept)}
+
+
+def _identity_of(record: dict) -> ProjectIdentity:
+    return ProjectIdentity(record["project_uuid"], record.get("project_slug") or "")

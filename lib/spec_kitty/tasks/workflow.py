@@ -265,22 +265,28 @@ def board(c, feature=None, json=False):
 def queue_backfill(c, feature=None, queue=None, json=False):
     """Queue the status changes of the status logs that the queue missed.
 
-    Idempotent by event_id: safe to run any time. A log line that is no valid event is named on
-    stderr and skipped (exit 1); the others are queued."""
+    Also queues the events a command could not queue and kept in the outbox
+    ($SPEC_KITTY_HOME/event-outbox.jsonl). Idempotent by event_id: safe to run any time. A log
+    line that is no valid event is named on stderr and skipped (exit 1); the others are queued."""
     from pathlib import Path
 
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+    from spec_kitty.queue.emit import drain_outbox
+    from spec_kitty.queue.store import Queue
     from spec_kitty.workflow.backfill import backfill
     from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
     workspace = open_workspace()
     only = choose_feature(workspace, feature, "queue-backfill").slug if feature else None
-    result = backfill(workspace.root, only, Path(queue) if queue else None)
+    with Queue(Path(queue) if queue else None) as store:
+        outbox = drain_outbox(store)
+    result = {**backfill(workspace.root, only, Path(queue) if queue else None), "outbox": outbox}
     _emit(
         result,
         json,
         f"queued {result['queued']} status event(s) from the logs "
-        f"({result['already_queued']} were already queued, {result['skipped']} line(s) skipped)",
+        f"({result['already_queued']} were already queued, {result['skipped']} line(s) skipped)"
+        f"; {outbox['queued']} event(s) from the outbox ({outbox['kept']} kept there)",
     )
     if result["skipped"]:
         raise ScriptError(
