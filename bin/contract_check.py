@@ -85,7 +85,7 @@ def _run(args) -> int:
         project_uuid=args.project,
         forbidden_project_uuid=args.forbidden_project,
         expired_access_token=os.environ.get("SPEC_KITTY_CONTRACT_EXPIRED_TOKEN"),
-        verify=args.ca_cert or True,
+        ca_cert=args.ca_cert,
         timeout=args.timeout,
     )
     fixtures = load_fixtures(Path(args.fixtures) if args.fixtures else None)

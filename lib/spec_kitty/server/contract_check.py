@@ -47,7 +47,8 @@ class CheckSettings:
     project_uuid: str
     forbidden_project_uuid: str
     expired_access_token: str | None = None
-    verify: bool | str = True
+    # A CA file for this check; None trusts the system's CAs, or REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
+    ca_cert: str | None = None
     timeout: float = 30.0
 
 
@@ -74,10 +75,9 @@ def load_fixtures(directory: Path | None = None) -> list[dict]:
 
 def check_all(settings: CheckSettings, fixtures: list[dict]) -> Iterator[dict]:
     """One outcome per fixture: {"fixture", "status": pass | fail | skip, ...}."""
-    import requests
+    from spec_kitty.sync.transport import open_session
 
-    with requests.Session() as session:
-        session.verify = settings.verify
+    with open_session() as session:
         for fixture in fixtures:
             yield Replay(settings, session).check(fixture)
 
@@ -182,7 +182,12 @@ class Replay:
         url = self.settings.server.rstrip("/") + request["path"]
         try:
             return self.session.request(
-                request["method"], url, data=data, headers=headers, timeout=self.settings.timeout
+                request["method"],
+                url,
+                data=data,
+                headers=headers,
+                timeout=self.settings.timeout,
+                verify=self.settings.ca_cert,
             )
         except requests.exceptions.SSLError as exc:
             raise ScriptError(f"TLS failure talking to {self.settings.server}: {exc}") from None

@@ -1,0 +1,74 @@
+"""contract-check talks to a server the way the rest of the toolkit does: its User-Agent and the
+private CA settings."""
+
+import shutil
+import subprocess
+
+import pytest
+from spec_kitty import __version__
+from spec_kitty.server import ReferenceServer
+from spec_kitty.server.contract_check import PASS, CheckSettings, check_all
+
+PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
+PASSWORD = "checker-password"
+HEALTH = {
+    "name": "health",
+    "steps": [
+        {"request": {"method": "GET", "path": "/api/v1/sync/health/"}, "expect": {"status": 200}}
+    ],
+}
+LOGIN = {
+    "name": "login",
+    "steps": [
+        {
+            "request": {
+                "method": "GET",
+                "path": "/api/v1/sync/health/",
+                "headers": {"Authorization": "Bearer {{access_token}}"},
+            },
+            "expect": {"status": 200},
+        }
+    ],
+}
+
+
+def settings(url, **overrides):
+    return CheckSettings(url, "checker", PASSWORD, PROJECT, "other-project", **overrides)
+
+
+@pytest.fixture(autouse=True)
+def no_ca_settings(monkeypatch):
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_requests_carry_the_toolkits_user_agent(httpserver):
+    httpserver.expect_request(
+        "/api/v1/sync/health/", headers={"User-Agent": f"spec-kitty-toolkit/{__version__}"}
+    ).respond_with_json({"status": "ok"})
+    [outcome] = check_all(settings(httpserver.url_for("")), [HEALTH])
+    assert outcome["status"] == PASS, outcome
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+@pytest.mark.parametrize("trusted_by", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "ca_cert"])
+def test_a_private_ca_is_trusted_from_the_environment_or_the_option(
+    tmp_path, monkeypatch, trusted_by
+):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    if trusted_by == "ca_cert":
+        overrides = {"ca_cert": str(cert)}
+    else:
+        monkeypatch.setenv(trusted_by, str(cert))
+        overrides = {}
+    users = {"checker": {"password": PASSWORD}}
+    with ReferenceServer(tmp_path / "s.db", users=users, tls_cert=cert, tls_key=key) as server:
+        [outcome] = check_all(settings(server.url, **overrides), [LOGIN])
+    assert outcome["status"] == PASS, outcome
