@@ -1,11 +1,12 @@
-"""contract-check talks to a server the way the rest of the toolkit does: its User-Agent and the
-private CA settings."""
+"""contract-check talks to a server the way the rest of the toolkit does: its User-Agent, the
+private CA settings, and no password quoted back from a refused login."""
 
 import shutil
 import subprocess
 
 import pytest
 from spec_kitty import __version__
+from spec_kitty.jsonl import EXIT_AUTH, ScriptError
 from spec_kitty.server import ReferenceServer
 from spec_kitty.server.contract_check import PASS, CheckSettings, check_all
 
@@ -72,3 +73,14 @@ def test_a_private_ca_is_trusted_from_the_environment_or_the_option(
     with ReferenceServer(tmp_path / "s.db", users=users, tls_cert=cert, tls_key=key) as server:
         [outcome] = check_all(settings(server.url, **overrides), [LOGIN])
     assert outcome["status"] == PASS, outcome
+
+
+def test_a_refused_login_never_quotes_the_password(httpserver):
+    httpserver.expect_request("/api/v1/token/", method="POST").respond_with_json(
+        {"error": f"wrong password {PASSWORD!r} for checker"}, status=401
+    )
+    with pytest.raises(ScriptError) as refused:
+        list(check_all(settings(httpserver.url_for("")), [LOGIN]))
+    assert refused.value.exit_code == EXIT_AUTH
+    assert PASSWORD not in str(refused.value)
+    assert "HTTP 401 wrong password '<password>' for checker" in str(refused.value)

@@ -137,7 +137,7 @@ class Replay:
         )
         body = _body(response)
         if response.status_code != 200 or not isinstance(body, dict) or "access" not in body:
-            error = body.get("error") if isinstance(body, dict) else None
+            error = self._redacted(body.get("error")) if isinstance(body, dict) else None
             raise ScriptError(
                 f"login as {self.settings.username!r} at {self.settings.server} failed: "
                 f"HTTP {response.status_code} {error or ''}".rstrip(),
