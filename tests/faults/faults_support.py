@@ -120,13 +120,21 @@ def sync_now(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     )
 
 
-def kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL the process and everything it started, then reap it."""
+def kill_group(process: subprocess.Popen) -> bytes:
+    """SIGKILL the process and everything it started, then reap it; what it had printed."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    process.communicate(timeout=30)
+    out, err = process.communicate(timeout=30)
+    return out + err
+
+
+def stored_tokens() -> list[bytes]:
+    from spec_kitty.sync.credentials import CredentialStore
+
+    creds = CredentialStore().load()
+    return [creds.access.encode(), creds.refresh.encode()]
 
 
 def children(pid: int) -> dict[str, int]:

@@ -23,6 +23,7 @@ from faults_support import (
     queue_rows,
     settled,
     start,
+    stored_tokens,
     summary_counts,
     sync_now,
 )
@@ -40,8 +41,8 @@ def wait_until(condition, limit: float = 20.0) -> None:
         time.sleep(0.001)
 
 
-def interrupt(rng: random.Random, server, size: int) -> str:
-    """Start sync-now on a queue of `size` events and kill it somewhere; says how."""
+def interrupt(rng: random.Random, server, size: int) -> tuple[str, bytes]:
+    """Start sync-now on a queue of `size` events and kill it somewhere; how, and its output."""
     before = server.store.count()
     sync = start("spec-kitty", "sync-now", "--chunk-size", "10")
     how = rng.choice(["at a random time", "after k stored", "once all are stored", "one stage"])
@@ -61,11 +62,10 @@ def interrupt(rng: random.Random, server, size: int) -> str:
         pid = children(sync.pid).get(stage)
         if pid:
             os.kill(pid, signal.SIGKILL)
-        _, err = sync.communicate(timeout=60)
+        out, err = sync.communicate(timeout=60)
         assert b"Traceback" not in err, err.decode()
-        return f"{stage} killed"
-    kill_group(sync)
-    return how
+        return f"{stage} killed", out + err
+    return how, kill_group(sync)
 
 
 @pytest.mark.slow
@@ -83,7 +83,7 @@ def test_sync_now_killed_anywhere_loses_nothing_and_stores_each_event_once(refer
         every |= round_ids
         fill_queue(events)
 
-        how = interrupt(rng, reference_server, len(events))
+        how, printed = interrupt(rng, reference_server, len(events))
 
         settled(reference_server.store.count)
         on_server = set(stored_ids(reference_server))
@@ -103,6 +103,8 @@ def test_sync_now_killed_anywhere_loses_nothing_and_stores_each_event_once(refer
         phases[f"{how}: {phase}"] = phases.get(f"{how}: {phase}", 0) + 1
 
         again = sync_now("--chunk-size", "10")
+        for token in stored_tokens():
+            assert token not in printed + again.stdout + again.stderr
 
         assert again.returncode == 0, again.stderr.decode()
         # What the server already had is answered duplicate, never counted as new.
