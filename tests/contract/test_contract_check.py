@@ -1,7 +1,10 @@
 """contract-check replays the shipped fixtures against the reference server on loopback."""
 
+import json
+
 import pytest
 from kitty_testing import json_lines
+from spec_kitty.jsonl import ScriptError
 from spec_kitty.server import ReferenceServer
 
 PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
@@ -120,3 +123,59 @@ def test_a_fixture_directory_with_a_broken_file_is_one_clear_error(
     result = contract_check(script, checked_server, "--fixtures", str(tmp_path))
     assert result.returncode == 2
     assert "01-broken.json: expected an object with a `steps` list" in result.stderr.decode()
+
+
+GOOD_STEP = {
+    "request": {"method": "GET", "path": "/api/v1/sync/health/"},
+    "expect": {"status": 200},
+}
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ("GET /", "expected an object with `request` and `expect`"),
+        ({"expect": {"status": 200}}, "expected a `request` object with a string `method`"),
+        ({**GOOD_STEP, "request": {"method": "GET"}}, "string `method` and `path`"),
+        ({**GOOD_STEP, "expect": {"body": {}}}, "expected an `expect` object with a `status`"),
+        ({**GOOD_STEP, "save": {"token": 5}}, "`save` must be an object of NAME: body key"),
+        (
+            {**GOOD_STEP, "expect": {"status": 200, "schema": "nope.json"}},
+            "`expect.schema` 'nope.json' is not a schema in contracts/schemas/",
+        ),
+        (
+            {**GOOD_STEP, "expect": {"status": 200, "body": {"a": {"$shape": "round"}}}},
+            "expect.body.a: unknown matcher $shape",
+        ),
+        (
+            {**GOOD_STEP, "expect": {"status": 200, "body": [{"$type": "text"}]}},
+            "expect.body[0]: $type takes one of string, integer",
+        ),
+        (
+            {**GOOD_STEP, "expect": {"status": {"$one_of": 200}}},
+            "expect.status: $one_of takes a list of values, not 200",
+        ),
+    ],
+)
+def test_a_malformed_fixture_step_is_named_when_the_fixtures_load(tmp_path, step, message):
+    from spec_kitty.server.contract_check import load_fixtures
+
+    (tmp_path / "01-good.json").write_text(json.dumps({"steps": [GOOD_STEP]}))
+    (tmp_path / "02-malformed.json").write_text(json.dumps({"steps": [GOOD_STEP, step]}))
+    with pytest.raises(ScriptError) as error:
+        load_fixtures(tmp_path)
+    assert str(error.value).startswith("fixture 02-malformed.json step 2: ")
+    assert message in str(error.value)
+
+
+def test_a_fixture_with_an_unknown_matcher_is_one_line_not_a_traceback(
+    checked_server, script, tmp_path
+):
+    step = {**GOOD_STEP, "expect": {"status": 200, "body": {"$typ": "object"}}}
+    (tmp_path / "01-typo.json").write_text(json.dumps({"steps": [step]}))
+    result = contract_check(script, checked_server, "--fixtures", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [
+        "contract-check: fixture 01-typo.json step 1: expect.body: unknown matcher $typ "
+        "(known: $type, $one_of, $contains, $absent)"
+    ]

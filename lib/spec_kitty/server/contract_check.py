@@ -27,10 +27,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
-from spec_kitty.server.fixture_match import differences
+from spec_kitty.server.fixture_match import differences, expectation_problem
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+(?::[A-Za-z0-9_-]+)?)\}\}")
 SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "password")
@@ -68,9 +69,54 @@ def load_fixtures(directory: Path | None = None) -> list[dict]:
             raise ScriptError(f"fixture {path.name} is not valid JSON: {exc}") from None
         if not isinstance(fixture, dict) or not isinstance(fixture.get("steps"), list):
             raise ScriptError(f"fixture {path.name}: expected an object with a `steps` list")
+        for number, step in enumerate(fixture["steps"], 1):
+            problem = _step_problem(step)
+            if problem:
+                raise ScriptError(f"fixture {path.name} step {number}: {problem}")
         fixture.setdefault("name", path.stem)
         fixtures.append(fixture)
     return fixtures
+
+
+def _step_problem(step: object) -> str | None:
+    """What a step lacks or holds in the wrong shape, so a broken fixture is named when loaded
+    rather than failing halfway through a run."""
+    if not isinstance(step, dict):
+        return "expected an object with `request` and `expect`"
+    request, expect = step.get("request"), step.get("expect")
+    if not isinstance(request, dict) or not all(
+        isinstance(request.get(key), str) for key in ("method", "path")
+    ):
+        return "expected a `request` object with a string `method` and `path`"
+    if not _strings_by_name(request.get("headers", {})):
+        return "`request.headers` must be an object of strings"
+    if not isinstance(request.get("raw", ""), str):
+        return "`request.raw` must be a string"
+    if not isinstance(expect, dict) or "status" not in expect:
+        return "expected an `expect` object with a `status`"
+    if not isinstance(expect.get("headers", {}), dict):
+        return "`expect.headers` must be an object"
+    if "schema" in expect and not (
+        isinstance(expect["schema"], str) and expect["schema"] in _schema_names()
+    ):
+        return f"`expect.schema` {expect['schema']!r} is not a schema in contracts/schemas/"
+    if not _strings_by_name(step.get("save", {})):
+        return "`save` must be an object of NAME: body key"
+    return expectation_problem(
+        {key: expect[key] for key in ("status", "body", "headers") if key in expect}, "expect"
+    )
+
+
+def _strings_by_name(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+@cache
+def _schema_names() -> set[str]:
+    from spec_kitty.events import contract
+
+    root = contract.schemas_dir()
+    return {str(path.relative_to(root)) for path in root.rglob("*.schema.json")}
 
 
 def check_all(settings: CheckSettings, fixtures: list[dict]) -> Iterator[dict]:

@@ -20,6 +20,23 @@ _JSON_TYPES = {
     "null": lambda v: v is None,
 }
 
+# Each matcher's test of its rule, and what the rule must be.
+_MATCHER_RULES = {
+    "$type": (
+        lambda rule: isinstance(rule, str) and rule in _JSON_TYPES,
+        "one of " + ", ".join(_JSON_TYPES),
+    ),
+    "$one_of": (lambda rule: isinstance(rule, list), "a list of values"),
+    "$contains": (
+        lambda rule: (
+            isinstance(rule, str)
+            or (isinstance(rule, list) and all(isinstance(part, str) for part in rule))
+        ),
+        "a string or a list of strings",
+    ),
+    "$absent": (lambda rule: rule is True, "true"),
+}
+
 MISSING = object()
 
 
@@ -46,6 +63,29 @@ def differences(expected: object, found: object, path: str = "body") -> list[dic
     if type(expected) is not type(found) or expected != found:
         return [_diff(path, expected, found)]
     return []
+
+
+def expectation_problem(expected: object, path: str = "body") -> str | None:
+    """What makes `expected` unusable as an expectation (an unknown matcher or a matcher's rule
+    of the wrong kind), or None when `differences` can compare anything with it."""
+    if _is_matcher(expected):
+        ((name, rule),) = expected.items()
+        if name not in _MATCHER_RULES:
+            return f"{path}: unknown matcher {name} (known: {', '.join(_MATCHER_RULES)})"
+        if not _MATCHER_RULES[name][0](rule):
+            return f"{path}: {name} takes {_MATCHER_RULES[name][1]}, not {rule!r}"
+        return None
+    if isinstance(expected, dict):
+        parts = [(f"{path}.{key}", value) for key, value in expected.items()]
+    elif isinstance(expected, list):
+        parts = [(f"{path}[{index}]", value) for index, value in enumerate(expected)]
+    else:
+        parts = []
+    for where, value in parts:
+        problem = expectation_problem(value, where)
+        if problem:
+            return problem
+    return None
 
 
 def _is_matcher(expected: object) -> bool:
