@@ -164,3 +164,32 @@ def test_overwritten_pages_salvage_from_both_ends(spec_kitty_home):
     assert set(recovered) <= {e["event_id"] for e in events}
     assert f"recovered {len(recovered)} event(s)" in notes[0]
     assert len(list(spec_kitty_home.glob("event-queue.db.corrupt-*"))) == 1
+
+
+def test_concurrent_openers_of_a_damaged_queue_salvage_it_once(spec_kitty_home):
+    import subprocess
+    import sys
+
+    events = fill(200)
+    path = spec_kitty_home / "event-queue.db"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    code = (
+        "from spec_kitty.queue.store import Queue\n"
+        "from spec_kitty.jsonl import ScriptError\n"
+        "try:\n"
+        "    with Queue() as q:\n"
+        "        print(sum(1 for _ in q.export()))\n"
+        "except ScriptError as exc:\n"
+        "    print('rebuilt')\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(list(spec_kitty_home.glob("event-queue.db.corrupt-*"))) == 1
+    with Queue() as queue:
+        recovered = exported_ids(queue)
+    assert 0 < len(recovered) < 200 and set(recovered) <= {e["event_id"] for e in events}
+    assert set(outputs) <= {str(len(recovered)), "rebuilt"}

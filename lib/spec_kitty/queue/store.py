@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, dumps, warn
 
@@ -102,6 +103,7 @@ class Queue:
         self.timeout = queue_timeout() if timeout is None else timeout
         self.notify = notify
         self.db = self._open()
+        self.inode = _inode(self.path)
 
     # -- opening, and salvaging a damaged file -------------------------------------------------
 
@@ -114,7 +116,7 @@ class Queue:
                 raise self._locked() from None
             if not _is_corruption(exc):
                 raise QueueUnavailable(f"cannot open queue {self.path}: {exc}") from None
-        return self._salvage()
+        return self._salvage(_inode(self.path))
 
     def _connect(self) -> sqlite3.Connection:
         _check_header(self.path)
@@ -133,28 +135,49 @@ class Queue:
             raise
         return db
 
-    def _salvage(self) -> sqlite3.Connection:
+    def _salvage(self, damaged_inode: int | None) -> sqlite3.Connection:
+        """Move the damaged file aside and rebuild the queue from its readable rows.
+
+        One process salvages at a time; one that finds the file already replaced since it saw the
+        damage simply opens the new queue.
+        """
+        with file_lock(self.path.with_name(self.path.name + ".salvage.lock")):
+            if _inode(self.path) != damaged_inode:
+                return self._connect()
+            return self._rebuild()
+
+    def _rebuild(self) -> sqlite3.Connection:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         damaged = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        os.replace(self.path, damaged)
+        # Kept under a second name; the real name always points at a queue file, so no process
+        # ever finds it missing and starts an empty one that the rebuilt queue then replaces.
+        os.link(self.path, damaged)
         for suffix in ("-wal", "-shm"):
             side = Path(str(self.path) + suffix)
             if side.exists():
                 os.replace(side, Path(str(damaged) + suffix))
         rows = list(_readable_rows(damaged))
-        db = self._connect()
-        with _transaction(db):
-            db.executemany(
-                "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, status,"
-                " retry_count, created_at, last_attempt_at, last_error, last_error_category)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        # Filled beside the real name and renamed into place: no process ever opens a half-built
+        # queue (it would take the missing events for synced ones).
+        fresh = self.path.with_name(f"{self.path.name}.rebuilding-{os.getpid()}")
+        db = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            db.executescript(_SCHEMA)
+            with _transaction(db):
+                db.executemany(
+                    "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, status,"
+                    " retry_count, created_at, last_attempt_at, last_error, last_error_category)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+        finally:
+            db.close()
+        os.replace(fresh, self.path)
         self.notify(
             f"queue {self.path} was damaged: moved it to {damaged}, "
             f"recovered {len(rows)} event(s) into a new queue"
         )
-        return db
+        return self._connect()
 
     def _locked(self) -> QueueUnavailable:
         return QueueUnavailable(
@@ -334,7 +357,8 @@ class _Guard:
             raise self.queue._locked() from None
         if _is_corruption(exc):
             self.queue.db.close()
-            self.queue.db = self.queue._salvage()
+            self.queue.db = self.queue._salvage(self.queue.inode)
+            self.queue.inode = _inode(self.queue.path)
             raise QueueUnavailable(
                 f"queue {self.queue.path} turned out damaged and was rebuilt from its readable "
                 "events (see above); run the command again"
@@ -361,6 +385,13 @@ class _transaction:
             # SQLite may have rolled back already (disk full); then the original error stands.
             self.db.execute("ROLLBACK")
         return False
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _check_header(path: Path) -> None:
