@@ -3,7 +3,7 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from ulid import ULID
+from spec_kitty.events.envelope import new_event_id
 
 PROJECT_UUID = "550e8400-e29b-41d4-a716-446655440000"
 _clock = itertools.count(1)
@@ -12,7 +12,7 @@ _clock = itertools.count(1)
 def status_event(wp="WP01", from_lane="planned", to_lane="in_progress", at=None, **overrides):
     """A full WPStatusChanged envelope with canonical lanes."""
     event = {
-        "event_id": str(ULID()),
+        "event_id": new_event_id(),
         "event_type": "WPStatusChanged",
         "aggregate_id": wp,
         "aggregate_type": "WorkPackage",

@@ -7,13 +7,13 @@ collapsed to the 4 sync lanes when sent.
 
 from pathlib import Path
 
+from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import warn
-from spec_kitty.workflow.status_log import new_ulid
 
 
 def _record(event_type: str, aggregate_id: str, payload: dict) -> dict:
     return {
-        "event_id": new_ulid(),
+        "event_id": new_event_id(),
         "event_type": event_type,
         "aggregate_id": aggregate_id,
         "payload": payload,

@@ -8,25 +8,13 @@ that names its number: the log is never guessed at.
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import ScriptError, warn
 
 LOG_NAME = "status.events.jsonl"
-
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_ulid() -> str:
-    """A ULID (48-bit millisecond time, 80 random bits, Crockford base32).
-
-    Made here rather than with the ulid package, whose import alone costs more than a whole
-    transition.
-    """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def utc_timestamp() -> str:
@@ -52,7 +40,7 @@ def status_event(
     return {
         "actor": actor,
         "at": utc_timestamp(),
-        "event_id": new_ulid(),
+        "event_id": new_event_id(),
         "evidence": evidence,
         "execution_mode": execution_mode,
         "feature_slug": feature_slug,
