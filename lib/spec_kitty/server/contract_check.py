@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
 from spec_kitty.server.fixture_match import differences, expectation_problem
 
@@ -205,9 +206,7 @@ class Replay:
         if name == "now":
             return datetime.now(UTC).isoformat()
         if name.startswith("event_id:") and name not in self.values:
-            from ulid import ULID
-
-            self.values[name] = str(ULID())
+            self.values[name] = new_event_id()
         if name not in self.values:
             raise ScriptError(f"fixture uses {{{{{name}}}}}, which no earlier step saved")
         return self.values[name]
