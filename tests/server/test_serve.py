@@ -101,6 +101,24 @@ def test_stored_events_are_read_while_the_server_runs(reference_server):
     assert [row["event"] for row in rows] == [event]
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["server-events", "--limit", "abc"], "server-events: --limit expects a whole number"),
+        (["server-events", "--limit", "-1"], "server-events: --limit expects a whole number of at"),
+        (
+            ["serve", "--port", "0", "--user", "demo:pw", "--rate-limit", "abc"],
+            "serve: --rate-limit expects a whole number",
+        ),
+    ],
+)
+def test_a_count_that_is_not_a_number_is_one_line_naming_the_flag(script, args, message):
+    result = script("spec-kitty", *args, timeout=20)
+    assert result.returncode == 2
+    assert len(result.stderr.decode().splitlines()) == 1
+    assert f"spec-kitty {message}" in result.stderr.decode()
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
 def test_serves_https_when_given_a_certificate_and_key(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"

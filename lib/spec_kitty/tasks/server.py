@@ -1,6 +1,6 @@
 """Tasks of the reference ingest server: run it, and list what it stored."""
 
-from spec_kitty.tasks.base import task
+from spec_kitty.tasks.base import number, task
 
 SERVER_DB = "reference-server.db"
 
@@ -65,7 +65,7 @@ def serve(
         access_lifetime=int(access_lifetime),
         refresh_lifetime=int(refresh_lifetime),
         max_body_bytes=int(max_body_bytes),
-        rate_limit=int(rate_limit) if rate_limit else None,
+        rate_limit=number("rate-limit", rate_limit, int, 1) if rate_limit is not None else None,
         tls_cert=tls_cert,
         tls_key=tls_key,
         quiet=not log_requests,
@@ -106,7 +106,10 @@ def server_events(c, db=None, project=None, after=0, limit=None, json=False):
 
     path = db or _default_db()
     rows = read_stored_events(
-        path, [project] if project else None, after=int(after), limit=int(limit) if limit else None
+        path,
+        [project] if project else None,
+        after=int(after),
+        limit=number("limit", limit, int) if limit is not None else None,
     )
     for row in rows:
         if json:
