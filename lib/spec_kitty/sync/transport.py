@@ -77,7 +77,8 @@ def _send(
     session: requests.Session, method: str, url: str, timeout: float, **kwargs
 ) -> requests.Response:
     try:
-        return session.request(method, url, timeout=timeout, **kwargs)
+        # Never follow a redirect: events and tokens go to the configured server or nowhere.
+        return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.exceptions.SSLError as exc:
         raise ServerUnreachable(
             f"TLS handshake with {url} failed ({_reason(exc)}); for a private CA set "
