@@ -247,3 +247,30 @@ def test_a_server_quoting_the_password_or_refresh_token_in_a_refusal_is_blanked(
     assert refused_refresh.returncode == 4
     assert b"refresh token [secret] was revoked" in refused_refresh.stderr
     no_secrets(refused_refresh.stdout, refused_refresh.stderr)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_to_another_server_is_not_followed(httpserver, status):
+    from pytest_httpserver import HTTPServer
+
+    elsewhere = HTTPServer(host="127.0.0.1", port=0)
+    elsewhere.expect_request(BATCH).respond_with_json({"results": []})
+    elsewhere.start()
+    try:
+        target = elsewhere.url_for(BATCH)
+        httpserver.expect_request(BATCH, method="POST").respond_with_response(
+            Response("", status, {"Location": target})
+        )
+        store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
+        fill_queue([envelope(0)])
+
+        done = sync_now()
+    finally:
+        elsewhere.clear()
+        received = list(elsewhere.log)
+        elsewhere.stop()
+
+    assert received == []  # the events go to the configured server or nowhere
+    assert done.returncode != 0 and f"HTTP {status}".encode() in done.stderr
+    no_secrets(done.stdout, done.stderr)
+    assert len(queue_rows()) == 1
