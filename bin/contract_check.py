@@ -21,7 +21,8 @@ SPEC_KITTY_CONTRACT_EXPIRED_TOKEN; without one it is skipped. Tokens and passwor
 in the output.
 
 example:
-  spec-kitty serve --user checker:s3cret --project checker:0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e &
+  echo checker:s3cret | spec-kitty serve --user-stdin \\
+      --project checker:0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e &
   echo s3cret | contract-check --server http://127.0.0.1:8000 --username checker \\
       --password-stdin | jq -c 'select(.status != "pass")'
 """

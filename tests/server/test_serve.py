@@ -15,12 +15,16 @@ from spec_kitty.server import ReferenceServer
 from spec_kitty.server.store import read_stored_events
 
 
-def _start_serve(*args):
+def _start_serve(*args, stdin_text=None):
     process = subprocess.Popen(
         [str(VENV_BIN / "spec-kitty"), "serve", "--port", "0", *args],
+        stdin=subprocess.PIPE if stdin_text is not None else None,
         stderr=subprocess.PIPE,
         text=True,
     )
+    if stdin_text is not None:
+        process.stdin.write(stdin_text)
+        process.stdin.close()
     first = process.stderr.readline()
     match = re.search(r"on (https?://127\.0\.0\.1:\d+)", first)
     assert match, first
@@ -54,7 +58,25 @@ def test_serve_accepts_a_batch_and_server_events_lists_it(tmp_path, script):
 def test_serve_without_users_says_what_to_give(script):
     result = script("spec-kitty", "serve")
     assert result.returncode == 2
-    assert "give --user NAME:PASSWORD" in result.stderr.decode()
+    assert "give --users-file FILE, --user-stdin" in result.stderr.decode()
+
+
+def test_serve_reads_users_from_stdin_keeping_passwords_off_the_command_line(tmp_path, script):
+    process, url = _start_serve(
+        "--db", str(tmp_path / "s.db"), "--user-stdin", stdin_text="demo:demo-password\nann:pw\n"
+    )
+    try:
+        assert login(_At(url))["access"]
+        assert login(_At(url), "ann", "pw")["access"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert "users: ann, demo" in process.stderr.read()
+
+
+def test_serve_help_warns_that_user_puts_the_password_in_ps(script):
+    shown = " ".join(script("spec-kitty", "--help", "serve").stdout.decode().split())
+    assert "other local users can read it in `ps`, so prefer --users-file or --user-stdin" in shown
 
 
 def test_server_events_without_a_database_names_the_file(tmp_path, script):

@@ -16,9 +16,11 @@ def _default_db():
         "host": "address to bind (default 127.0.0.1; anything else exposes the server)",
         "port": "port to listen on (default 8000; 0 picks a free one)",
         "db": f"SQLite file of stored events (default: $SPEC_KITTY_HOME/{SERVER_DB})",
-        "user": "a user as NAME:PASSWORD (repeatable)",
+        "user": "a user as NAME:PASSWORD (repeatable); other local users can read it in `ps`,"
+        " so prefer --users-file or --user-stdin",
+        "user_stdin": "read users as NAME:PASSWORD lines from stdin, until end of input",
         "users_file": "JSON or TOML file of users, projects and team slugs (see contracts/)",
-        "project": "limit a --user to a project as NAME:PROJECT_UUID (repeatable; default: all)",
+        "project": "limit a user to a project as NAME:PROJECT_UUID (repeatable; default: all)",
         "tls_cert": "PEM certificate: serve https (spec-kitty 2.x clients need it)",
         "tls_key": "PEM private key for --tls-cert",
         "access_lifetime": "access token lifetime in seconds (default 900)",
@@ -36,6 +38,7 @@ def serve(
     port=8000,
     db=None,
     user=None,
+    user_stdin=False,
     users_file=None,
     project=None,
     tls_cert=None,
@@ -48,15 +51,21 @@ def serve(
 ):
     """Run the reference ingest server (the SaaS stand-in) in the foreground until Ctrl-C."""
     import signal
+    import sys
 
     from spec_kitty.jsonl import ScriptError, warn
     from spec_kitty.server import ReferenceServer
     from spec_kitty.server.users import load_users_file, users_from_flags
 
-    if not user and not users_file:
-        raise ScriptError("give --user NAME:PASSWORD (repeatable) or --users-file FILE")
+    user_lines = list(user or [])
+    if user_stdin:
+        user_lines += [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+    if not user_lines and not users_file:
+        raise ScriptError(
+            "give --users-file FILE, --user-stdin (NAME:PASSWORD lines) or --user NAME:PASSWORD"
+        )
     users = load_users_file(users_file) if users_file else {}
-    users.update(users_from_flags(user or [], project or []))
+    users.update(users_from_flags(user_lines, project or []))
     server = ReferenceServer(
         db or _default_db(),
         users=users,
