@@ -1,5 +1,6 @@
 """Frontmatter edits change one field and keep everything else byte for byte."""
 
+import pytest
 import yaml
 from spec_kitty.workflow import frontmatter
 
@@ -51,6 +52,14 @@ def test_rendered_frontmatter_reads_back_as_written():
     raw, body = frontmatter.split(frontmatter.render(fields) + "body\n")
     assert frontmatter.parse(raw, "x") == fields
     assert body == "body\n"
+
+
+@pytest.mark.parametrize(
+    "value", ["@agent", "- x", "-", "+1", "-1", ".5", ".inf", "Null", "a: b", "a:", "pad  "]
+)
+def test_strings_yaml_would_read_otherwise_are_quoted(value):
+    raw, _ = frontmatter.split("---\nlane: planned\n---\n")
+    assert frontmatter.parse(frontmatter.set_field(raw, "agent", value), "x")["agent"] == value
 
 
 def test_a_file_without_frontmatter():

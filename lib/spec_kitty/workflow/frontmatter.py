@@ -11,7 +11,10 @@ from spec_kitty.jsonl import ScriptError
 
 FENCE = "---"
 
-_PLAIN = re.compile(r"[A-Za-z0-9_./@+-][A-Za-z0-9_ ./@+:-]*")
+# A string YAML reads back unchanged when written plain: it starts with a letter, "_" or "/" (not
+# an indicator such as "@" or "- ", nor a sign or dot that makes it a number) and holds no ": ",
+# " #", trailing ":" or trailing space. Anything else is quoted.
+_PLAIN = re.compile(r"[A-Za-z_/](?:[A-Za-z0-9_./@+-]|:(?=[^ ])| (?=[^ ]))*")
 _UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _RESERVED = {"", "null", "~", "true", "false", "yes", "no", "on", "off"}
 
@@ -56,7 +59,7 @@ def scalar(value: object, quote: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if quote or not _PLAIN.fullmatch(text) or text.lower() in _RESERVED or text[0].isdigit():
+    if quote or not _PLAIN.fullmatch(text) or text.lower() in _RESERVED:
         # A JSON string is a YAML double-quoted scalar once the characters YAML does not allow
         # raw (DEL, C1 controls, its own line breaks) are escaped as well.
         return _UNPRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
