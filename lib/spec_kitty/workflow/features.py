@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spec_kitty.jsonl import ScriptError
+from spec_kitty.runtime.resolve import DEFAULT_MISSION
 from spec_kitty.workflow.status_log import LOG_NAME
 
 SPECS = "kitty-specs"
-DEFAULT_MISSION = "software-dev"
 
 _FEATURE_DIR = re.compile(r"(\d{3})-[A-Za-z0-9][A-Za-z0-9._-]*")
 _NUMBERED = re.compile(r"(\d{3})-")
