@@ -42,11 +42,11 @@ def _run(args) -> int:
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
     from spec_kitty.runtime.migrate import ensure_global_runtime, migrate_project, raise_conflicts
 
-    _emit(ensure_global_runtime(dry_run=args.dry_run), "home", args.dry_run)
+    _emit(ensure_global_runtime(dry_run=args.dry_run), args.dry_run)
     conflicted = 0
     for project in _projects(args.projects):
         report = migrate_project(project, dry_run=args.dry_run)
-        _emit(report, "project", args.dry_run)
+        _emit(report, args.dry_run)
         try:
             raise_conflicts(report)
         except ScriptError as exc:
@@ -68,9 +68,11 @@ def _projects(arguments: list[str]):
             yield Path(record["project"])
 
 
-def _emit(report: dict, where: str, dry_run: bool) -> None:
-    for action in report["actions"]:
-        write_record(sys.stdout, {**action, where: report[where], "dry_run": dry_run})
+def _emit(report: dict, dry_run: bool) -> None:
+    from spec_kitty.runtime.migrate import action_records
+
+    for record in action_records(report, dry_run):
+        write_record(sys.stdout, record)
     sys.stdout.flush()
 
 

@@ -29,6 +29,7 @@ from spec_kitty.runtime.manifest import (
 )
 from spec_kitty.runtime.migrate import (
     MigrationConflict,
+    action_records,
     ensure_global_runtime,
     mark_project_migrated,
     migrate_project,
@@ -151,6 +152,19 @@ def test_dry_run_prints_the_plan_and_changes_nothing(home, legacy):
     assert notes[0].endswith(f"would install {len(shipped_files())} file(s)")
     assert "would remove 9 unmodified copy(ies)" in notes[1]
     assert project_state(legacy) == LEGACY
+
+
+def test_action_records_name_their_runtime_and_whether_it_was_a_dry_run(home, legacy):
+    global_report, project_report = migrate(legacy, dry_run=True)
+
+    records = action_records(global_report, True) + action_records(project_report, True)
+
+    assert len(records) == len(global_report["actions"]) + len(project_report["actions"])
+    assert {(r["scope"], r.get("home"), r.get("project"), r["dry_run"]) for r in records} == {
+        ("global", str(home), None, True),
+        ("project", None, str(legacy), True),
+    }
+    assert records[0] == {**global_report["actions"][0], "home": str(home), "dry_run": True}
 
 
 def test_second_project_reuses_the_global_runtime(home, legacy, tmp_path):

@@ -102,6 +102,14 @@ def migrate_project(root: Path, notify: Notify = warn, dry_run: bool = False) ->
     return report
 
 
+def action_records(report: dict, dry_run: bool) -> list[dict]:
+    """The JSON lines `migrate --json` and migrate-global write for a report of
+    ensure_global_runtime or migrate_project: one per action, with its runtime ("home" or
+    "project") and whether it was a dry run."""
+    where = "home" if "home" in report else "project"
+    return [{**action, where: report[where], "dry_run": dry_run} for action in report["actions"]]
+
+
 def raise_conflicts(report: dict) -> None:
     """End with MigrationConflict (exit 1) when a project migration was held back by conflicts."""
     conflicts = [action for action in report["actions"] if action["action"] == "conflict"]

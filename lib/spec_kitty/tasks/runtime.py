@@ -20,7 +20,12 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False):
     from pathlib import Path
 
     from spec_kitty.jsonl import ScriptError, write_record
-    from spec_kitty.runtime.migrate import ensure_global_runtime, migrate_project, raise_conflicts
+    from spec_kitty.runtime.migrate import (
+        action_records,
+        ensure_global_runtime,
+        migrate_project,
+        raise_conflicts,
+    )
     from spec_kitty.runtime.resolve import find_project
 
     root = None
@@ -35,9 +40,9 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False):
     if root is not None:
         reports.append(migrate_project(root, dry_run=dry_run))
     if json:
-        for report, where in zip(reports, ("home", "project"), strict=False):
-            for action in report["actions"]:
-                write_record(sys.stdout, {**action, where: report[where], "dry_run": dry_run})
+        for report in reports:
+            for record in action_records(report, dry_run):
+                write_record(sys.stdout, record)
     for report in reports[1:]:
         raise_conflicts(report)
 
