@@ -58,7 +58,7 @@ def interrupt(rng: random.Random, server, size: int) -> tuple[str, bytes]:
     else:
         stage = rng.choice(["batch-send", "queue-ack"])
         wait_until(lambda: stage in children(sync.pid) or sync.poll() is not None)
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.12))
         pid = children(sync.pid).get(stage)
         if pid:
             os.kill(pid, signal.SIGKILL)
