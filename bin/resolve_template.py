@@ -57,7 +57,7 @@ def _run(args) -> int:
     root = find_project(Path(args.project) if args.project else None)
     failed = 0
     for request in read_records(stdin_bytes()):
-        kind = request.get("kind") or "template"
+        kind = "template" if request.get("kind") is None else request["kind"]
         echo = {"name": request.get("name"), "mission": request.get("mission"), "kind": kind}
         try:
             if kind == "mission":

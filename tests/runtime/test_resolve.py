@@ -154,6 +154,23 @@ def test_mission_keys_leaving_their_directory_are_refused(home, project, mission
         resolve_mission(mission, project)
 
 
+@pytest.mark.parametrize(
+    "field, request_",
+    [
+        ("kind", {"kind": ["x"]}),
+        ("kind", {"kind": {"a": 1}}),
+        ("mission key", {"mission": ["software-dev"]}),
+        ("mission key", {"mission": []}),
+        ("template name", {"name": {"spec": 1}}),
+        ("template name", {"name": 7}),
+    ],
+)
+def test_a_field_that_is_not_a_string_is_named_in_the_error(home, project, field, request_):
+    arguments = {"name": "spec-template.md", "mission": None, "kind": "template", **request_}
+    with pytest.raises(TemplateError, match=f"^(unknown )?{field} .*(expected|must be)"):
+        resolve_template(arguments["name"], arguments["mission"], project, arguments["kind"])
+
+
 def test_missions_are_listed_and_an_unknown_one_says_which_exist(home, project):
     assert available_missions(project) == ["research", "software-dev"]
     put(project / ".kittify/missions/audit/mission.yaml", "name: Audit\n")

@@ -55,6 +55,20 @@ def test_resolve_template_answers_one_line_per_request(script, tmp_path):
     assert done.stderr.decode() == "resolve-template: 1 request(s) could not be resolved\n"
 
 
+def test_resolve_template_answers_a_kind_that_is_a_list_with_an_error(script, tmp_path):
+    done = script(
+        "resolve-template",
+        input=requests({"name": "spec-template.md", "kind": ["x"]}, {"name": "plan-template"}),
+        cwd=tmp_path,
+    )
+
+    assert done.returncode == 1, done.stderr
+    bad, good = json_lines(done.stdout)
+    assert bad["kind"] == ["x"] and "kind ['x']" in bad["error"] and "expected" in bad["error"]
+    assert good["tier"] == "package"
+    assert done.stderr.decode() == "resolve-template: 1 request(s) could not be resolved\n"
+
+
 def test_explain_lists_every_tier_in_order_and_normal_use_prints_nothing(script, tmp_path):
     project = write_fresh_project(tmp_path / "repo")
     mark_project_migrated(project)

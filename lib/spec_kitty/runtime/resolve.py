@@ -50,7 +50,7 @@ def resolve_template(
     name: str, mission: str | None, project_root: Path | None, kind: str = "template"
 ) -> Resolved:
     """The file `name` of `kind` ("template" or "command") for `mission`, and its tier."""
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise TemplateError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     key = check_mission(mission)
     name = check_name(name)
@@ -108,7 +108,7 @@ def find_project(start: Path | None = None) -> Path | None:
 
 
 def check_mission(mission: str | None) -> str:
-    key = mission or DEFAULT_MISSION
+    key = DEFAULT_MISSION if mission in (None, "") else mission
     if not isinstance(key, str) or not _MISSION_KEY.fullmatch(key) or ".." in key:
         raise TemplateError(
             f"mission key {key!r} is not allowed; expected a plain name like 'software-dev'"
