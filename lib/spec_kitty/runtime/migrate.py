@@ -77,10 +77,18 @@ def ensure_global_runtime(notify: Notify = warn, dry_run: bool = False) -> dict:
 def ensure_current_global_runtime(notify: Notify = warn) -> dict | None:
     """ensure_global_runtime when $KITTIFY_HOME holds no runtime, or one another version of the
     package installed; otherwise None. One small read when current, so a workflow command can
-    call it every time and an upgrade never leaves the old defaults in the global tiers."""
+    call it every time and an upgrade never leaves the old defaults in the global tiers.
+
+    Its summary is told only when a file was (or could not be) changed: a workflow command has
+    nothing to say about a runtime that was already right."""
     if read_manifest(kittify_home()).get("version") == __version__:
         return None
-    return ensure_global_runtime(notify)
+    notes: list[str] = []
+    report = ensure_global_runtime(notes.append)
+    if any(action["action"] != "unchanged" for action in report["actions"]):
+        for note in notes:
+            notify(note)
+    return report
 
 
 def migrate_project(root: Path, notify: Notify = warn, dry_run: bool = False) -> dict:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from spec_kitty.jsonl import ScriptError, warn
+
 SPEC, PLAN, TASKS, WP_PROMPT = (
     "spec-template.md",
     "plan-template.md",
@@ -11,9 +13,21 @@ SPEC, PLAN, TASKS, WP_PROMPT = (
 
 
 def template_path(name: str, mission: str, root: Path) -> Path:
-    """The template `name` for `mission` as the project resolves it; TemplateError if none."""
+    """The template `name` for `mission` as the project resolves it; TemplateError if none.
+
+    The global runtime is first brought up to this version's defaults, so after an upgrade a
+    template never comes from the previous release's copy in $KITTIFY_HOME.
+    """
+    from spec_kitty.runtime.migrate import ensure_current_global_runtime
     from spec_kitty.runtime.resolve import resolve_template
 
+    try:
+        ensure_current_global_runtime()
+    except (ScriptError, OSError) as exc:
+        warn(
+            f"global runtime not updated ({exc}); templates come from what is installed, "
+            "run `spec-kitty migrate` to update it"
+        )
     return resolve_template(name, mission, root).path
 
 
