@@ -106,20 +106,24 @@ class Demo:
             "serve",
             "--port",
             str(port),
-            "--user",
-            f"{USER}:{PASSWORD}",
+            "--user-stdin",
             "--db",
             str(self.root / "server" / "ingest.db"),
         ]
-        print(f"     $ {' '.join(argv)} &", flush=True)
+        print(f"     $ echo {USER}:*** | {' '.join(argv)} &", flush=True)
         (self.root / "server").mkdir()
         self.server_log = open(self.root / "server" / "server.log", "w")
         self.server = subprocess.Popen(
             [str(BIN / argv[0]), *argv[1:]],
             env=self.env,
+            stdin=subprocess.PIPE,
             stdout=self.server_log,
             stderr=subprocess.STDOUT,
+            text=True,
         )
+        # The password goes in on stdin: on the command line other local users could read it.
+        self.server.stdin.write(f"{USER}:{PASSWORD}\n")
+        self.server.stdin.close()
         _wait_for_port(port, self.server)
         print(f"       listening on {self.url} (log: {self.server_log.name})")
 
