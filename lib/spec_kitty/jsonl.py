@@ -42,19 +42,23 @@ class MalformedLine(ScriptError):
 def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
     """Yield each non-blank line of `stream` as a dict; raise MalformedLine at the first bad one."""
     for lineno, raw in enumerate(stream, 1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except UnicodeDecodeError:
-            raise MalformedLine(lineno, "not UTF-8 text") from None
-        except json.JSONDecodeError as exc:
-            raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
-        except RecursionError:
-            raise MalformedLine(lineno, "JSON nested too deeply") from None
-        if not isinstance(record, dict):
-            raise MalformedLine(lineno, f"expected a JSON object, got {type(record).__name__}")
-        yield record
+        if raw.strip():
+            yield parse_line(raw, lineno)
+
+
+def parse_line(raw: bytes, lineno: int) -> dict:
+    """One line as a JSON object; MalformedLine naming the line and the reason otherwise."""
+    try:
+        record = json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedLine(lineno, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise MalformedLine(lineno, "JSON nested too deeply") from None
+    if not isinstance(record, dict):
+        raise MalformedLine(lineno, f"expected a JSON object, got {type(record).__name__}")
+    return record
 
 
 # One encoder for the whole process: json.dumps with options builds a new one on every call.

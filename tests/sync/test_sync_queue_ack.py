@@ -115,6 +115,22 @@ def test_a_malformed_line_stops_after_applying_the_lines_before_it():
     assert queued_ids() == [events[1]["event_id"]]
 
 
+def test_a_result_whose_error_is_not_text_is_a_malformed_line_not_a_storage_failure():
+    events = [envelope(i) for i in range(2)]
+    fill_queue(events)
+    data = (
+        json.dumps({"event_id": events[0]["event_id"], "status": "success"})
+        + "\n"
+        + json.dumps({"event_id": events[1]["event_id"], "status": "rejected", "error": {"a": 1}})
+        + "\n"
+    ).encode()
+
+    with pytest.raises(MalformedLine, match="line 2: error must be a string, got dict"):
+        apply(io.BufferedReader(io.BytesIO(data)))
+
+    assert queued_ids() == [events[1]["event_id"]]
+
+
 def test_queue_ack_script_writes_rejections_then_a_summary(script):
     events = [envelope(i) for i in range(2)]
     fill_queue(events)

@@ -6,12 +6,11 @@ A rejection for a fault of the server's own (category server_error) is reported 
 against the event: it stays queued as it was, and is never dead-lettered for the server's sake.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import IO
 
-from spec_kitty.jsonl import MalformedLine
+from spec_kitty.jsonl import MalformedLine, parse_line
 from spec_kitty.queue.store import Queue
 
 READ_SIZE = 1 << 16
@@ -163,14 +162,12 @@ def _server_fault(result: dict) -> bool:
 
 
 def _result(raw: bytes, lineno: int) -> dict:
-    try:
-        result = json.loads(raw.decode())
-    except UnicodeDecodeError:
-        raise MalformedLine(lineno, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(result, dict):
-        raise MalformedLine(lineno, f"expected a JSON object, got {type(result).__name__}")
+    result = parse_line(raw, lineno)
     if not isinstance(result.get("event_id"), str):
         raise MalformedLine(lineno, "a result needs an event_id")
+    for name in ("error", "error_code", "category"):
+        if result.get(name) is not None and not isinstance(result[name], str):
+            raise MalformedLine(
+                lineno, f"{name} must be a string, got {type(result[name]).__name__}"
+            )
     return result

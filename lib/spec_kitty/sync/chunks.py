@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from spec_kitty.jsonl import MalformedLine
+from spec_kitty.jsonl import MalformedLine, parse_line
 
 DEFAULT_CHUNK_EVENTS = 1000
 DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024
@@ -52,15 +52,7 @@ def read_events(lines: Iterable[bytes]) -> Iterator[Outgoing]:
 
 def checked_id(text: bytes, lineno: int) -> str:
     """The event_id of a line that must be a JSON object with one; MalformedLine otherwise."""
-    try:
-        event = json.loads(text)
-    except UnicodeDecodeError:
-        raise MalformedLine(lineno, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(event, dict):
-        raise MalformedLine(lineno, f"expected a JSON object, got {type(event).__name__}")
-    event_id = event.get("event_id")
+    event_id = parse_line(text, lineno).get("event_id")
     if not isinstance(event_id, str) or not event_id:
         raise MalformedLine(lineno, "the event has no event_id")
     return event_id
