@@ -42,3 +42,7 @@ def _run() -> int:
                 dumps({"event_id": event.get("event_id"), "status": "invalid", "reason": str(exc)})
             )
     return EXIT_SOME_FAILED if failed else 0
+
+
+if __name__ == "__main__":
+    main()

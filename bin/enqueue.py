@@ -43,3 +43,7 @@ def _run(args) -> int:
             failed += result["status"] == "invalid"
             write_record(sys.stdout, result)
     return EXIT_SOME_FAILED if failed else 0
+
+
+if __name__ == "__main__":
+    main()

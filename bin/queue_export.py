@@ -50,3 +50,7 @@ def _run(args) -> int:
         for data in queue.export(statuses, args.limit):
             write(data + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    main()

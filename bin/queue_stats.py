@@ -31,3 +31,7 @@ def _run(args) -> int:
     with Queue(args.queue) as queue:
         write_record(sys.stdout, queue.stats(args.top))
     return 0
+
+
+if __name__ == "__main__":
+    main()

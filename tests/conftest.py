@@ -6,6 +6,16 @@ from pathlib import Path
 import pytest
 from kitty_testing import run_script
 
+SHELL_SETTINGS = (
+    "SPEC_KITTY_QUEUE_TIMEOUT",
+    "SPEC_KITTY_SERVER_URL",
+    "SPEC_KITTY_USERNAME",
+    "SPEC_KITTY_PASSWORD",
+    "SPEC_KITTY_AGENT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+)
+
 
 @pytest.fixture(autouse=True)
 def isolated_homes(tmp_path, monkeypatch):
@@ -19,7 +29,10 @@ def isolated_homes(tmp_path, monkeypatch):
     for who in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{who}_NAME", "Test Kitty")
         monkeypatch.setenv(f"GIT_{who}_EMAIL", "kitty@example.test")
-    monkeypatch.delenv("SPEC_KITTY_QUEUE_TIMEOUT", raising=False)
+    # Settings from the developer's shell must not change which server a test talks to or skip
+    # a prompt the test expects.
+    for name in SHELL_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -53,8 +53,10 @@ class Demo:
         self.repo = root / "order-app"
         home = root / "home"
         home.mkdir()
+        # The demo's own homes and identity; the caller's sync settings do not leak in.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("SPEC_KITTY_")}
         self.env = {
-            **os.environ,
+            **inherited,
             "HOME": str(home),
             "SPEC_KITTY_HOME": str(home / ".spec-kitty"),
             "KITTIFY_HOME": str(home / ".kittify"),
