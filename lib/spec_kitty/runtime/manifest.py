@@ -12,10 +12,11 @@ recognised as "not customised" after the default has changed. Record the current
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from spec_kitty import __version__
+from spec_kitty.atomic import replace_file
+from spec_kitty.filemode import plain_mode
 from spec_kitty.shipped import shipped_dir
 
 RELEASE_HASHES = "release-hashes.json"
@@ -97,9 +98,7 @@ def write_json(path: Path, data: dict) -> None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    replace_file(path, data, mode=plain_mode(path))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from spec_kitty.atomic import replace_file
+from spec_kitty.filemode import plain_mode
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import git, status_log
 
@@ -45,13 +47,7 @@ class Changeset:
         path = self.inside(path)
         self.make_dirs(path.parent)
         original = path.read_bytes() if path.exists() else None
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, path)
-        except OSError:
-            temp.unlink(missing_ok=True)
-            raise
+        replace_file(path, text, mode=plain_mode(path))
         self._undo.append(lambda: _restore(path, original))
         self._track(path)
 

@@ -1,0 +1,35 @@
+"""Changeset.write replaces a file whole: no temporary file left behind, the file's mode kept."""
+
+import os
+
+import pytest
+from spec_kitty.workflow.changeset import Changeset
+
+
+def test_text_that_cannot_be_written_leaves_the_file_and_no_temporary(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    spec = repo / "spec.md"
+    spec.write_text("# Spec\n")
+
+    # A name taken from undecodable command-line bytes carries a lone surrogate.
+    with pytest.raises(UnicodeEncodeError), Changeset(repo) as changes:
+        changes.write(spec, "# Spec for caf\udce9\n")
+
+    assert spec.read_text() == "# Spec\n"
+    assert os.listdir(repo) == ["spec.md"]
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path):
+    kept = tmp_path / "kept.md"
+    kept.write_text("old\n")
+    kept.chmod(0o640)
+    umask = os.umask(0o022)
+    os.umask(umask)
+
+    with Changeset(tmp_path) as changes:
+        changes.write(kept, "new\n")
+        changes.write(tmp_path / "new.md", "new\n")
+
+    assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new\n", 0o640)
+    assert (tmp_path / "new.md").stat().st_mode & 0o777 == 0o666 & ~umask
