@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from spec_kitty.events import contract
+from spec_kitty.events.collapse import LANE_FIELDS
 
 SCHEMA_MISMATCH = "schema_mismatch"
 UNKNOWN_LANE = "unknown_lane"
 
-LANE_FIELDS = ("from_lane", "to_lane")
 _ABSENT = None
 
 
@@ -126,21 +126,19 @@ def queued_event_problems(event: dict) -> list[Problem]:
 
     A lane that does not collapse is reported against the 7-lane model the queue holds.
     """
-    from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+    from spec_kitty.events.collapse import collapse_payload
+    from spec_kitty.events.lanes import LANE_ALIASES, Lane
 
     payload = event.get("payload")
     if event.get("event_type") != "WPStatusChanged" or not isinstance(payload, dict):
         return event_problems(event)
     event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-    expected = "one of " + ", ".join([lane.value for lane in Lane] + ["doing"])
-    collapsed, lane_problems = dict(payload), []
-    for name in LANE_FIELDS:
-        if name in collapsed:
-            try:
-                collapsed[name] = collapse_lane(collapsed[name], name)
-            except UnknownLane as exc:
-                path = f"payload.{name}"
-                lane_problems.append(Problem(event_id, path, exc.value, expected, UNKNOWN_LANE))
+    expected = "one of " + ", ".join([lane.value for lane in Lane] + list(LANE_ALIASES))
+    collapsed, unknown = collapse_payload(payload)
+    lane_problems = [
+        Problem(event_id, f"payload.{exc.field}", exc.value, expected, UNKNOWN_LANE)
+        for exc in unknown
+    ]
     lane_paths = {p.path for p in lane_problems}
     rest = event_problems({**event, "payload": collapsed})
     return sorted(lane_problems + [p for p in rest if p.path not in lane_paths], key=_by_path)
