@@ -25,3 +25,12 @@ def replace_file(path: Path, data: bytes | str, mode: int | None = None) -> None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(path: Path) -> None:
+    """Remove the temporary files a writer of `path` killed mid-write left beside it.
+
+    Only for writers that hold a lock around their writes: then no other write is under way.
+    """
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)

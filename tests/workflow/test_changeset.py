@@ -33,3 +33,20 @@ def test_a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path
 
     assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new\n", 0o640)
     assert (tmp_path / "new.md").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_temporaries_a_killed_command_left_beside_its_files_are_removed(tmp_path):
+    spec = tmp_path / "spec.md"
+    spec.write_text("# Spec\n")
+    leftovers = [tmp_path / ".spec.md.k1ll3d.tmp", tmp_path / ".meta.json.k1ll3d.tmp"]
+    for leftover in leftovers:
+        leftover.write_text("half")
+    unrelated = tmp_path / ".notes.md.swp"
+    unrelated.write_text("editor")
+
+    with Changeset(tmp_path) as changes:
+        changes.track(spec)
+        changes.write(tmp_path / "meta.json", "{}\n")
+
+    assert not any(leftover.exists() for leftover in leftovers)
+    assert unrelated.exists()

@@ -10,7 +10,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from spec_kitty.atomic import replace_file
+from spec_kitty.atomic import remove_leftovers, replace_file
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
@@ -55,9 +55,7 @@ def _read_state(path: Path) -> dict:
 
 
 def _write_state(path: Path, state: dict) -> None:
-    # Under the lock: any temporary file beside the clock is a killed writer's, left behind.
-    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
+    remove_leftovers(path)  # under the clock lock
     replace_file(path, json.dumps(state))
 
 

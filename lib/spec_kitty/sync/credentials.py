@@ -8,16 +8,15 @@ Writes go to a temporary file renamed over the old one, under a lock file, so tw
 refreshing at once never leave a torn file.
 """
 
-import fcntl
-import os
 import stat
-import tempfile
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from spec_kitty.atomic import remove_leftovers, replace_file
+from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
 
@@ -80,12 +79,8 @@ class CredentialStore:
     def locked(self):
         """Hold the credentials lock (other processes wait) for a read-modify-write."""
         ensure_private_dir(self.path.parent)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with file_lock(self.lock_path):
             yield
-        finally:
-            os.close(fd)
 
     def load(self) -> Credentials:
         doc = self._read()
@@ -186,21 +181,8 @@ class CredentialStore:
 
     def _write(self, data: bytes) -> None:
         ensure_private_dir(self.path.parent)
-        # Under the lock no other write is under way: any temporary file is a killed writer's,
-        # holding old tokens, so it goes.
-        for leftover in self.path.parent.glob(f".{self.path.name}.*"):
-            leftover.unlink(missing_ok=True)
-        # mkstemp creates the file owner-only; it is renamed over the old one once complete.
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        remove_leftovers(self.path)  # under the credentials lock; a leftover holds old tokens
+        replace_file(self.path, data, mode=0o600)
 
 
 def _table(doc: dict, name: str, path: Path) -> dict:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from spec_kitty.atomic import replace_file
+from spec_kitty.atomic import remove_leftovers, replace_file
 from spec_kitty.filemode import plain_mode
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import git, status_log
@@ -89,6 +89,9 @@ class Changeset:
         path = self.inside(path)
         if path not in self.paths:
             self.paths.append(path)
+            # Commands hold the repository lock, so a temporary beside a file of this change is
+            # one a killed command left behind.
+            remove_leftovers(path)
 
 
 def _restore(path: Path, original: bytes | None) -> None:
