@@ -34,3 +34,13 @@ def required_envelope_fields() -> tuple[str, ...]:
 @cache
 def required_payload_fields(event_type: str) -> tuple[str, ...]:
     return tuple(load_schema(f"payloads/{event_type}.schema.json")["required"])
+
+
+@cache
+def aggregate_types() -> tuple[str, ...]:
+    return tuple(load_schema("envelope.schema.json")["properties"]["aggregate_type"]["enum"])
+
+
+def field_pattern(name: str) -> str:
+    """The regular expression envelope.schema.json gives for an envelope field."""
+    return load_schema("envelope.schema.json")["properties"][name]["pattern"]

@@ -1,17 +1,16 @@
 """The event envelope: what the CLI queues and what a batch carries, one dict per event."""
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from functools import cache
 
 from spec_kitty.events import contract
 from spec_kitty.jsonl import dumps
 
 SCHEMA_VERSION = "2.0.0"
 DATA_TIER = 0
-
-AGGREGATE_TYPES = {"WorkPackage", "Feature"}
-
 
 class InvalidEvent(ValueError):
     """An event that does not meet the envelope contract; the message says which field and why."""
@@ -84,7 +83,8 @@ _FIELD_NAMES = {f.name for f in fields(Event)} - {"extra"}
 def check_envelope(data: dict) -> None:
     """Raise InvalidEvent naming the first field that breaks the envelope contract.
 
-    A structural check fast enough for every enqueue; `events.validate` applies the full schemas.
+    A check fast enough for every enqueue, with the patterns and lists of envelope.schema.json;
+    `events.validate` applies the full schemas (payload field types, lanes) before sending.
     """
     missing = [name for name in contract.required_envelope_fields() if data.get(name) is None]
     if missing:
@@ -94,18 +94,20 @@ def check_envelope(data: dict) -> None:
         raise InvalidEvent(
             f"event_type {event_type!r} is not one of {', '.join(contract.event_types())}"
         )
-    event_id = data["event_id"]
-    if not isinstance(event_id, str) or len(event_id) != 26:
-        raise InvalidEvent(f"event_id {event_id!r} is not a 26-character ULID")
+    for name, (pattern, what) in _patterns().items():
+        value = data[name]
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise InvalidEvent(f"{name} {value!r} is not {what}")
+    for name in ("aggregate_id", "node_id"):
+        if not isinstance(data[name], str) or not data[name]:
+            raise InvalidEvent(f"{name} {data[name]!r} is not a non-empty string")
     clock = data["lamport_clock"]
     if type(clock) is not int or clock < 0:
         raise InvalidEvent(f"lamport_clock {clock!r} is not a non-negative integer")
-    if not isinstance(data["timestamp"], str):
-        raise InvalidEvent(f"timestamp {data['timestamp']!r} is not an ISO-8601 string")
-    if data["aggregate_type"] not in AGGREGATE_TYPES:
+    if data["aggregate_type"] not in contract.aggregate_types():
         raise InvalidEvent(
             f"aggregate_type {data['aggregate_type']!r} is not one of "
-            f"{', '.join(sorted(AGGREGATE_TYPES))}"
+            f"{', '.join(contract.aggregate_types())}"
         )
     payload = data["payload"]
     if not isinstance(payload, dict):
@@ -113,3 +115,13 @@ def check_envelope(data: dict) -> None:
     missing = [name for name in contract.required_payload_fields(event_type) if name not in payload]
     if missing:
         raise InvalidEvent(f"{event_type} payload is missing {', '.join(missing)}")
+
+
+@cache
+def _patterns() -> dict[str, tuple[re.Pattern, str]]:
+    what = {
+        "event_id": "a ULID (26 characters of Crockford base32)",
+        "timestamp": "an ISO-8601 time with a UTC offset, e.g. 2026-01-01T10:00:00+00:00",
+        "project_uuid": "a UUID",
+    }
+    return {name: (re.compile(contract.field_pattern(name)), text) for name, text in what.items()}
