@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from spec_kitty.flags import positive_int, seconds, whole_number
 from spec_kitty.jsonl import run_script, stdin_bytes, warn
 
 HELP = """\
@@ -35,53 +36,37 @@ def main() -> None:
     )
     parser.add_argument(
         "--chunk-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CHUNK_EVENTS,
         help=f"events per request (default {DEFAULT_CHUNK_EVENTS})",
     )
     parser.add_argument(
         "--chunk-bytes",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CHUNK_BYTES,
         help=f"uncompressed bytes per request (default {DEFAULT_CHUNK_BYTES})",
     )
     parser.add_argument(
-        "--timeout", type=_seconds, default=30.0, help="seconds to wait for the server (default 30)"
+        "--timeout", type=seconds, default=30.0, help="seconds to wait for the server (default 30)"
     )
     parser.add_argument(
-        "--retries", type=int, default=4, help="retries after 429 or 5xx (default 4)"
+        "--retries", type=whole_number, default=4, help="retries after 429 or 5xx (default 4)"
     )
     parser.add_argument(
         "--backoff",
-        type=_seconds,
+        type=seconds,
         default=0.5,
         help="first retry delay in seconds, doubling (default 0.5)",
     )
     parser.add_argument(
         "--max-wait",
-        type=_seconds,
+        type=seconds,
         default=30.0,
         help="most seconds spent waiting to retry one chunk (default 30)",
     )
     parser.add_argument("--progress", action="store_true", help="report progress on stderr")
     args = parser.parse_args()
     run_script("batch-send", lambda: _run(args))
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
-    return value
 
 
 def _run(args) -> int:

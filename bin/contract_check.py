@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 
+from spec_kitty.flags import seconds
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, run_script, warn, write_record
 
 HELP = """\
@@ -58,7 +59,7 @@ def main() -> None:
     )
     parser.add_argument("--fixtures", help="fixture directory (default: the shipped contracts)")
     parser.add_argument("--ca-cert", help="CA certificate to trust for https (self-signed servers)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    parser.add_argument("--timeout", type=seconds, default=30.0, help="seconds per request")
     args = parser.parse_args()
     run_script("contract-check", lambda: _run(args))
 

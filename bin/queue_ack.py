@@ -4,6 +4,7 @@ import argparse
 import signal
 import sys
 
+from spec_kitty.flags import positive_int
 from spec_kitty.jsonl import EXIT_SOME_FAILED, run_script, stdin_bytes, warn, write_record
 
 HELP = """\
@@ -35,7 +36,7 @@ def main() -> None:
     parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
     parser.add_argument(
         "--max-rejections",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_REJECTIONS,
         help=f"rejections before an event is dead-lettered (default {DEFAULT_MAX_REJECTIONS})",
     )

@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from spec_kitty.flags import positive_int
 from spec_kitty.jsonl import run_script
 
 HELP = """\
@@ -21,7 +22,7 @@ def main() -> None:
         prog="queue-export", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
-    parser.add_argument("--limit", type=_positive, help="export at most N events")
+    parser.add_argument("--limit", type=positive_int, help="export at most N events")
     parser.add_argument(
         "--status",
         choices=("pending", "failed"),
@@ -33,12 +34,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     run_script("queue-export", lambda: _run(args))
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return int(text)
 
 
 def _run(args) -> int:

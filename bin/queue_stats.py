@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from spec_kitty.flags import positive_int
 from spec_kitty.jsonl import run_script, write_record
 
 HELP = """\
@@ -20,7 +21,9 @@ def main() -> None:
         prog="queue-stats", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
-    parser.add_argument("--top", type=int, default=5, help="how many types and reasons to list")
+    parser.add_argument(
+        "--top", type=positive_int, default=5, help="how many types and reasons to list"
+    )
     args = parser.parse_args()
     run_script("queue-stats", lambda: _run(args))
 

@@ -146,3 +146,16 @@ def test_eight_concurrent_enqueuers_lose_and_duplicate_nothing(script):
     exported = [e["event_id"] for e in json_lines(script("queue-export").stdout)]
     expected = {e["event_id"] for batch in batches for e in batch}
     assert len(exported) == len(expected) and set(exported) == expected
+
+
+def test_numeric_flags_refuse_values_that_would_misbehave(script):
+    cases = [
+        ("batch-send", "--timeout", "nan", "expected a number of seconds, got 'nan'"),
+        ("queue-ack", "--max-rejections", "-3", "expected a positive whole number, got '-3'"),
+        ("queue-stats", "--top", "x", "expected a positive whole number, got 'x'"),
+        ("queue-export", "--limit", "0", "expected a positive whole number, got '0'"),
+    ]
+    for name, flag, value, expected in cases:
+        done = script(name, flag, value)
+        assert done.returncode == 2, name
+        assert expected.encode() in done.stderr, done.stderr
