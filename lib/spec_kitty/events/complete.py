@@ -4,7 +4,14 @@ import re
 from collections.abc import Callable
 
 from spec_kitty.events import clock
-from spec_kitty.events.envelope import DATA_TIER, SCHEMA_VERSION, new_event_id, utc_now
+from spec_kitty.events.envelope import (
+    DATA_TIER,
+    SCHEMA_VERSION,
+    Event,
+    new_event_id,
+    split_fields,
+    utc_now,
+)
 from spec_kitty.project import ProjectIdentity
 
 _WP_ID = re.compile(r"WP\d{2}")
@@ -38,29 +45,22 @@ def complete(bare: list[dict], identity: Callable[[], ProjectIdentity]) -> list[
     node, ticks = clock.tick(len(bare))
     events = []
     for record, lamport in zip(bare, ticks, strict=True):
-        event = {
-            "event_id": record.get("event_id") or new_event_id(),
-            "event_type": record.get("event_type"),
-            "aggregate_id": record.get("aggregate_id"),
-            "aggregate_type": record.get("aggregate_type")
-            or aggregate_type_for(record.get("aggregate_id")),
-            "payload": record.get("payload"),
-            "timestamp": record.get("timestamp") or utc_now(),
-            "node_id": node,
-            "lamport_clock": lamport,
-            "causation_id": record.get("causation_id"),
-            "correlation_id": record.get("correlation_id"),
-            "schema_version": SCHEMA_VERSION,
-            "data_tier": DATA_TIER,
-        }
-        if record.get("project_uuid"):
-            event["project_uuid"] = record["project_uuid"]
-            event["project_slug"] = record.get("project_slug")
-        else:
+        known, extra = split_fields(record)
+        if not record.get("project_uuid"):
             project = identity()
-            event["project_uuid"] = project.uuid
-            event["project_slug"] = project.slug
-        for key, value in record.items():
-            event.setdefault(key, value)
-        events.append(event)
+            known.update(project_uuid=project.uuid, project_slug=project.slug)
+        known.update(
+            event_id=record.get("event_id") or new_event_id(),
+            event_type=record.get("event_type"),
+            aggregate_id=record.get("aggregate_id"),
+            aggregate_type=record.get("aggregate_type")
+            or aggregate_type_for(record.get("aggregate_id")),
+            payload=record.get("payload"),
+            timestamp=record.get("timestamp") or utc_now(),
+            node_id=node,
+            lamport_clock=lamport,
+            schema_version=SCHEMA_VERSION,
+            data_tier=DATA_TIER,
+        )
+        events.append(Event(**known, extra=extra).to_dict())
     return events

@@ -2,7 +2,7 @@
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
 
@@ -11,6 +11,7 @@ from spec_kitty.jsonl import dumps
 
 SCHEMA_VERSION = "2.0.0"
 DATA_TIER = 0
+
 
 class InvalidEvent(ValueError):
     """An event that does not meet the envelope contract; the message says which field and why."""
@@ -50,12 +51,12 @@ class Event:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        extra = data.pop("extra")
+        """The envelope as the contract's JSON object (payload shared, not copied)."""
+        data = {name: getattr(self, name) for name in FIELD_NAMES}
         for optional in _OMIT_WHEN_NONE:
             if data[optional] is None:
                 del data[optional]
-        data.update(extra)
+        data.update(self.extra)
         return data
 
     def to_json(self) -> str:
@@ -64,8 +65,7 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict) -> "Event":
         check_envelope(data)
-        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
-        extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
+        known, extra = split_fields(data)
         return cls(**known, extra=extra)
 
     @classmethod
@@ -77,7 +77,13 @@ class Event:
 
 
 _OMIT_WHEN_NONE = ("team_slug", "git_branch", "head_commit_sha", "repo_slug")
-_FIELD_NAMES = {f.name for f in fields(Event)} - {"extra"}
+FIELD_NAMES = tuple(f.name for f in fields(Event) if f.name != "extra")
+
+
+def split_fields(data: dict) -> tuple[dict, dict]:
+    """(the envelope fields of `data`, everything else)."""
+    known = {k: v for k, v in data.items() if k in FIELD_NAMES}
+    return known, {k: v for k, v in data.items() if k not in FIELD_NAMES}
 
 
 def check_envelope(data: dict) -> None:
