@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from spec_kitty.jsonl import EXIT_SOME_FAILED, read_records, run_script, stdin_bytes, write_record
+from spec_kitty.jsonl import EXIT_SOME_FAILED, read_lines, run_script, stdin_bytes, write_record
 
 HELP = """\
 Reads JSON lines on stdin: full event envelopes, or bare records
@@ -39,7 +39,7 @@ def _run(args) -> int:
     identity = project_identity(args.project_uuid, args.project_slug)
     failed = 0
     with Queue(args.queue) as queue:
-        for result in enqueue_records(read_records(stdin_bytes()), queue, identity):
+        for result in enqueue_records(read_lines(stdin_bytes()), queue, identity):
             failed += result["status"] == "invalid"
             write_record(sys.stdout, result)
     return EXIT_SOME_FAILED if failed else 0

@@ -41,9 +41,16 @@ class MalformedLine(ScriptError):
 
 def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
     """Yield each non-blank line of `stream` as a dict; raise MalformedLine at the first bad one."""
+    for record, _ in read_lines(stream):
+        yield record
+
+
+def read_lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[tuple[dict, bytes]]:
+    """Like read_records, with each record's line as read (stripped), for writers that keep it."""
     for lineno, raw in enumerate(stream, 1):
-        if raw.strip():
-            yield parse_line(raw, lineno)
+        text = raw.strip()
+        if text:
+            yield parse_line(text, lineno), text
 
 
 def parse_line(raw: bytes, lineno: int) -> dict:

@@ -1,8 +1,10 @@
 """Foundation figures: enqueue rate, queue-stats latency at 100k, script start-up."""
 
+import json
 from pathlib import Path
 
 from common import VENV_BIN, best_of, isolated_env, scratch, timed, write_events
+from factories import PROJECT_UUID
 
 EVENTS = 100_000
 
@@ -15,6 +17,14 @@ def run() -> list[dict]:
         with open(events) as stdin:
             wall = timed([str(VENV_BIN / "enqueue")], env, stdin=stdin)
         stats = best_of(5, lambda: timed([str(VENV_BIN / "queue-stats")], env))
+        # Bare records ask enqueue to complete them (id, clock, identity) as well.
+        bare = _bare_records(root / "bare.jsonl", events)
+        with open(bare) as stdin:
+            bare_wall = timed(
+                [str(VENV_BIN / "enqueue"), "--project-uuid", PROJECT_UUID],
+                isolated_env(root / "bare"),
+                stdin=stdin,
+            )
         # Start-up is measured on an empty queue and empty stdin: the fixed cost of a script.
         empty = isolated_env(root / "empty")
         startup = {
@@ -27,6 +37,12 @@ def run() -> list[dict]:
             "value": EVENTS / wall,
             "unit": "events/s",
             "target": ">= 50,000 events/s",
+        },
+        {
+            "figure": f"enqueue {EVENTS:,} bare records, completed (whole process)",
+            "value": EVENTS / bare_wall,
+            "unit": "events/s",
+            "target": "-",
         },
         {
             "figure": f"queue-stats on {EVENTS:,} events (whole process)",
@@ -45,6 +61,15 @@ def run() -> list[dict]:
             }
         )
     return rows
+
+
+def _bare_records(path: Path, events: Path) -> Path:
+    keep = ("event_type", "aggregate_id", "payload")
+    with open(events) as source, open(path, "w") as out:
+        for line in source:
+            event = json.loads(line)
+            out.write(json.dumps({k: event[k] for k in keep}) + "\n")
+    return path
 
 
 def _empty_run(name: str, env: dict) -> float:

@@ -27,7 +27,7 @@ def test_ids_are_ulids_and_timestamps_utc():
 @pytest.mark.parametrize(
     "change, expected",
     [
-        ({"event_id": None}, "missing required field(s): event_id"),
+        ({"event_id": None}, "event_id None is not a ULID"),
         ({"event_type": "WPExploded"}, "event_type 'WPExploded' is not one of"),
         ({"lamport_clock": "7"}, "lamport_clock '7' is not a non-negative integer"),
         ({"aggregate_type": "Robot"}, "aggregate_type 'Robot'"),
@@ -43,6 +43,13 @@ def test_envelope_errors_name_the_field(change, expected):
     with pytest.raises(InvalidEvent) as info:
         check_envelope({**status_event(), **change})
     assert expected in str(info.value)
+
+
+def test_missing_fields_are_named_together():
+    event = status_event()
+    del event["node_id"], event["payload"]
+    with pytest.raises(InvalidEvent, match=r"missing required field\(s\): payload, node_id"):
+        check_envelope(event)
 
 
 def test_from_json_rejects_non_objects():

@@ -159,3 +159,10 @@ def test_numeric_flags_refuse_values_that_would_misbehave(script):
         done = script(name, flag, value)
         assert done.returncode == 2, name
         assert expected.encode() in done.stderr, done.stderr
+
+
+def test_an_envelope_is_queued_and_exported_exactly_as_written(script):
+    event = status_event(x_note="café")
+    written = json.dumps(event, ensure_ascii=False)  # spaces after separators, unescaped text
+    assert script("enqueue", input=written + "\r\n").returncode == 0
+    assert script("queue-export").stdout.decode() == written + "\n"

@@ -92,8 +92,8 @@ def check_envelope(data: dict) -> None:
     A check fast enough for every enqueue, with the patterns and lists of envelope.schema.json;
     `events.validate` applies the full schemas (payload field types, lanes) before sending.
     """
-    missing = [name for name in contract.required_envelope_fields() if data.get(name) is None]
-    if missing:
+    if not _required() <= data.keys():
+        missing = [name for name in contract.required_envelope_fields() if name not in data]
         raise InvalidEvent(f"missing required field(s): {', '.join(missing)}")
     event_type = data["event_type"]
     if event_type not in contract.event_types():
@@ -121,6 +121,12 @@ def check_envelope(data: dict) -> None:
     missing = [name for name in contract.required_payload_fields(event_type) if name not in payload]
     if missing:
         raise InvalidEvent(f"{event_type} payload is missing {', '.join(missing)}")
+
+
+@cache
+def _required() -> frozenset[str]:
+    # A required field that is present but null fails its own check below.
+    return frozenset(contract.required_envelope_fields())
 
 
 @cache

@@ -13,21 +13,23 @@ BATCH = 2000
 
 
 def enqueue_records(
-    records: Iterable[dict],
+    lines: Iterable[tuple[dict, bytes]],
     queue: Queue,
     identity: Callable[[], ProjectIdentity],
     batch: int = BATCH,
 ) -> Iterator[dict]:
     """Yield one result per record, in input order: queued, duplicate or invalid (with reason).
 
-    Records are inserted `batch` at a time, each batch in one transaction; the results of a batch
-    are yielded once it is committed, so what was reported queued is on disk.
+    `lines` are (record, its JSON line) as jsonl.read_lines gives them: a full envelope is kept
+    as it was written, a bare record as completed. Records are inserted `batch` at a time, each
+    batch in one transaction; the results of a batch are yielded once it is committed, so what
+    was reported queued is on disk.
     """
     identity = cache(identity)
-    chunk: list[dict] = []
+    chunk: list[tuple[dict, bytes]] = []
     try:
-        for record in records:
-            chunk.append(record)
+        for line in lines:
+            chunk.append(line)
             if len(chunk) >= batch:
                 yield from _enqueue_chunk(chunk, queue, identity)
                 chunk = []
@@ -38,21 +40,24 @@ def enqueue_records(
     yield from _enqueue_chunk(chunk, queue, identity)
 
 
-def _enqueue_chunk(chunk: list[dict], queue: Queue, identity) -> list[dict]:
-    bare = [record for record in chunk if is_bare(record)]
+def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> list[dict]:
+    bare = [record for record, _ in chunk if is_bare(record)]
     try:
         completed = iter(complete(bare, identity))
     except NotAProject as exc:
         completed, bare_error = None, str(exc)
     results: list[dict] = []
     rows = []
-    for record in chunk:
+    for record, line in chunk:
+        text = None
         if is_bare(record):
             if completed is None:
                 results.append({"status": "invalid", "reason": bare_error})
                 continue
             record = next(completed)
-        result, row = _check(record)
+        else:
+            text = line.decode()
+        result, row = _check(record, text)
         results.append(result)
         if row:
             rows.append(row)
@@ -63,11 +68,11 @@ def _enqueue_chunk(chunk: list[dict], queue: Queue, identity) -> list[dict]:
     return results
 
 
-def _check(event: dict) -> tuple[dict, tuple | None]:
+def _check(event: dict, text: str | None) -> tuple[dict, tuple | None]:
     event_id = event.get("event_id")
     try:
         check_envelope(event)
-        row = queue_row(event)
+        row = queue_row(event, text)
     except (InvalidEvent, ValueError) as exc:
         return {"event_id": event_id, "status": "invalid", "reason": str(exc)}, None
     return {"event_id": event_id, "status": "queued"}, row

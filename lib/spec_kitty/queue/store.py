@@ -78,13 +78,13 @@ def sortable_timestamp(value: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def queue_row(event: dict) -> tuple[str, str, str, str]:
-    """The row `Queue.add` takes for a checked envelope."""
+def queue_row(event: dict, text: str | None = None) -> tuple[str, str, str, str]:
+    """The row `Queue.add` takes for a checked envelope (`text`: its JSON as given, if any)."""
     return (
         event["event_id"],
         event["event_type"],
         sortable_timestamp(event["timestamp"]),
-        dumps(event),
+        dumps(event) if text is None else text,
     )
 
 
