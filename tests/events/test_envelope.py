@@ -19,6 +19,21 @@ def test_optional_2x_fields_are_left_out_when_unset():
     assert "git_branch" not in Event.from_dict(data).to_dict()
 
 
+def test_ids_are_ulids_carrying_their_creation_time():
+    import time
+
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    for event_id in ids:
+        millis = 0
+        for char in event_id[:10]:
+            millis = millis * 32 + crockford.index(char)
+        assert before <= millis <= after
+    assert len(set(ids)) == 1000
+
+
 def test_ids_are_ulids_and_timestamps_utc():
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", new_event_id())
     assert datetime.fromisoformat(utc_now()).utcoffset().total_seconds() == 0
