@@ -26,3 +26,60 @@ def run_script(name: str, *args: str, input: str | bytes = b"", cwd=None, env=No
 def json_lines(data: bytes | str) -> list[dict]:
     text = data.decode() if isinstance(data, bytes) else data
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
+
+
+def fill_queue(events: list[dict]) -> None:
+    """Put full envelopes straight into the queue, as enqueue would."""
+    from spec_kitty.queue.store import Queue, queue_row
+
+    with Queue() as queue:
+        queue.add([queue_row(event) for event in events])
+
+
+def login(url: str, env: dict | None = None, check: bool = True):
+    """`spec-kitty auth-login` as the demo user, the password on stdin."""
+    done = run_script(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        DEMO_USER,
+        "--password-stdin",
+        input=DEMO_PASSWORD + "\n",
+        env=env,
+    )
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def store_login(
+    server_url: str,
+    access: str = "access-1",
+    refresh: str = "refresh-1",
+    access_in: float = 3600,
+    refresh_in: float = 7 * 86400,
+):
+    """A stored login for `server_url` (no server needed to make it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from spec_kitty.sync.credentials import Credentials, CredentialStore
+
+    now = datetime.now(UTC)
+    store = CredentialStore()
+    with store.locked():
+        store.save(
+            Credentials(
+                access=access,
+                refresh=refresh,
+                access_expires_at=now + timedelta(seconds=access_in),
+                refresh_expires_at=now + timedelta(seconds=refresh_in),
+                username=DEMO_USER,
+                server_url=server_url,
+            )
+        )
+    return store

@@ -11,7 +11,6 @@ from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
 PROJECT = "3f0c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
-DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
 BATCH = "/api/v1/events/batch/"
 
 
@@ -41,18 +40,6 @@ def envelope(i: int, to_lane: str = "in_progress") -> dict:
     }
 
 
-def fill_queue(events: list[dict]) -> None:
-    from spec_kitty.jsonl import dumps
-    from spec_kitty.queue.store import Queue, sortable_timestamp
-
-    rows = [
-        (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
-        for e in events
-    ]
-    with Queue() as queue:
-        queue.add(rows)
-
-
 def queue_rows() -> dict[str, dict]:
     """Every row of the queue by event_id: status, retry_count and the event as stored."""
     import sqlite3
@@ -70,37 +57,6 @@ def queue_rows() -> dict[str, dict]:
         event_id: {"status": status, "retry_count": retries, "event": json.loads(data)}
         for event_id, status, retries, data in rows
     }
-
-
-def login(url: str) -> None:
-    done = subprocess.run(
-        [str(VENV_BIN / "spec-kitty"), "auth-login", "--server", url]
-        + ["--username", DEMO_USER, "--password-stdin"],
-        input=(DEMO_PASSWORD + "\n").encode(),
-        capture_output=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def store_login(server_url: str, access: str = "access-token-1", refresh: str = "refresh-token-1"):
-    """A stored login for `server_url` valid for an hour (no server needed to make it)."""
-    from spec_kitty.sync.credentials import Credentials, CredentialStore
-
-    now = datetime.now(UTC)
-    store = CredentialStore()
-    with store.locked():
-        store.save(
-            Credentials(
-                access=access,
-                refresh=refresh,
-                access_expires_at=now + timedelta(hours=1),
-                refresh_expires_at=now + timedelta(days=7),
-                username=DEMO_USER,
-                server_url=server_url,
-            )
-        )
-    return store
 
 
 def start(*command: str, **kwargs) -> subprocess.Popen:

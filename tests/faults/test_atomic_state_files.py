@@ -71,7 +71,7 @@ def test_the_clock_keeps_increasing_across_writers_killed_mid_write(spec_kitty_h
 
 
 def test_the_login_survives_writers_killed_mid_write(spec_kitty_home):
-    from faults_support import store_login
+    from kitty_testing import store_login
 
     rng = random.Random(9)
     store = store_login("https://sync.example.test", access="access-0", refresh="refresh-0")

@@ -14,7 +14,8 @@ import threading
 import time
 
 import pytest
-from faults_support import BATCH, envelope, fill_queue, queue_rows, store_login, sync_now
+from faults_support import BATCH, envelope, queue_rows, sync_now
+from kitty_testing import fill_queue, store_login
 from werkzeug import Response
 
 FAST_RETRIES = ("--retries", "1", "--max-wait", "3")
@@ -50,7 +51,7 @@ def untouched(ids: list[str]) -> None:
 
 def clean(done) -> str:
     stderr = done.stderr.decode()
-    assert "Traceback" not in stderr and "access-token-1" not in stderr + done.stdout.decode()
+    assert "Traceback" not in stderr and "access-1" not in stderr + done.stdout.decode()
     return stderr
 
 

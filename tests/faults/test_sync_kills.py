@@ -17,9 +17,7 @@ import pytest
 from faults_support import (
     children,
     envelope,
-    fill_queue,
     kill_group,
-    login,
     queue_rows,
     settled,
     start,
@@ -27,6 +25,7 @@ from faults_support import (
     summary_counts,
     sync_now,
 )
+from kitty_testing import fill_queue, login
 
 ROUNDS = 7
 

@@ -7,14 +7,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from spec_kitty.jsonl import dumps
-from spec_kitty.queue.store import Queue, sortable_timestamp
-from spec_kitty.sync.credentials import Credentials, CredentialStore
+from spec_kitty.queue.store import Queue
 from werkzeug import Response
 
 PROJECT = "7d1e6b52-3a0f-4c55-9a59-3c3f1a2b4c5d"
 BATCH = "/api/v1/events/batch/"
-DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -43,41 +40,9 @@ def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> di
     }
 
 
-def fill_queue(events: list[dict]) -> None:
-    rows = [
-        (e["event_id"], e["event_type"], sortable_timestamp(e["timestamp"]), dumps(e))
-        for e in events
-    ]
-    with Queue() as queue:
-        queue.add(rows)
-
-
 def queued_ids() -> list[str]:
     with Queue() as queue:
         return [json.loads(data)["event_id"] for data in queue.export(("pending", "failed"))]
-
-
-def store_login(
-    server_url: str,
-    access: str = "access-1",
-    refresh: str = "refresh-1",
-    access_in: float = 3600,
-    refresh_in: float = 7 * 86400,
-) -> CredentialStore:
-    now = datetime.now(UTC)
-    store = CredentialStore()
-    with store.locked():
-        store.save(
-            Credentials(
-                access=access,
-                refresh=refresh,
-                access_expires_at=now + timedelta(seconds=access_in),
-                refresh_expires_at=now + timedelta(seconds=refresh_in),
-                username="demo",
-                server_url=server_url,
-            )
-        )
-    return store
 
 
 def sent_events(request) -> list[dict]:

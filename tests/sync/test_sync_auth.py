@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from kitty_testing import store_login
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.auth import AuthenticationNeeded, TokenKeeper, login
 from spec_kitty.sync.server_url import check_server_url, resolve_server
 from spec_kitty.sync.transport import open_session
-from sync_support import store_login
 from werkzeug import Response
 
 TOKEN = "/api/v1/token/"

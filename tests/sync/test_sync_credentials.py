@@ -5,8 +5,8 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from kitty_testing import store_login
 from spec_kitty.sync.credentials import CredentialsError, CredentialStore
-from sync_support import store_login
 
 # Exactly what a spec-kitty 2.x client leaves in ~/.spec-kitty/credentials after `auth login`.
 CLIENT_2X_FILE = """\

@@ -3,16 +3,10 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from kitty_testing import DEMO_USER, fill_queue, login, store_login
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.credentials import CredentialStore
-from sync_support import (
-    DEMO_PASSWORD,
-    DEMO_USER,
-    closed_port_url,
-    envelope,
-    fill_queue,
-    store_login,
-)
+from sync_support import closed_port_url, envelope
 
 NOW = datetime.now(UTC)
 
@@ -57,22 +51,9 @@ def mixed_queue() -> dict:
     return {e["event_id"]: e for e in events}
 
 
-def login(script, url):
-    done = script(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        DEMO_USER,
-        env={"SPEC_KITTY_PASSWORD": DEMO_PASSWORD},
-    )
-    assert done.returncode == 0, done.stderr
-
-
 def test_status_describes_the_queue_and_the_stored_login(script, reference_server):
     mixed_queue()
-    login(script, reference_server.url)
+    login(reference_server.url)
     done = script("spec-kitty", "sync-status", "--json")
     assert done.returncode == 0, done.stderr
     [status] = json_lines(done.stdout)
@@ -97,7 +78,7 @@ def test_status_describes_the_queue_and_the_stored_login(script, reference_serve
 
 
 def test_check_reports_a_connected_server_and_never_prints_the_token(script, reference_server):
-    login(script, reference_server.url)
+    login(reference_server.url)
     done = script("spec-kitty", "sync-status", "--check")
     assert done.returncode == 0, done.stderr
     assert "Sync connected:" in done.stdout.decode()
@@ -107,7 +88,7 @@ def test_check_reports_a_connected_server_and_never_prints_the_token(script, ref
 
 
 def test_check_refreshes_an_expired_access_token_first(script, reference_server):
-    login(script, reference_server.url)
+    login(reference_server.url)
     store = CredentialStore()
     with store.locked():
         creds = store.load()

@@ -11,38 +11,14 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login, store_login
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer
 from spec_kitty.sync.credentials import CredentialStore
-from sync_support import (
-    BATCH,
-    DEMO_PASSWORD,
-    DEMO_USER,
-    VENV_BIN,
-    closed_port_url,
-    envelope,
-    fill_queue,
-    queued_ids,
-    sent_events,
-    store_login,
-)
+from sync_support import BATCH, VENV_BIN, closed_port_url, envelope, queued_ids, sent_events
 from werkzeug import Response
 
 OTHER_PROJECT = "0b7c2f6e-9d41-4e8a-8f3b-5a6c7d8e9f00"
-
-
-def login(script, url):
-    done = script(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        DEMO_USER,
-        "--password-stdin",
-        input=DEMO_PASSWORD + "\n",
-    )
-    assert done.returncode == 0, done.stderr
 
 
 def start_sync(*args) -> subprocess.Popen:
@@ -60,7 +36,7 @@ def stored_ids(server) -> list[str]:
 
 
 def test_sync_now_delivers_every_queued_event(script, reference_server):
-    login(script, reference_server.url)
+    login(reference_server.url)
     events = [envelope(i, to_lane=("claimed", "in_progress", "blocked")[i % 3]) for i in range(25)]
     fill_queue(events)
 
@@ -79,7 +55,7 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
         users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": [envelope(0)["project_uuid"]]}},
     ).start()
     try:
-        login(script, server.url)
+        login(server.url)
         good = [envelope(i) for i in range(3)]
         lane = envelope(3, to_lane="nowhere")
         schema = envelope(4)
@@ -159,7 +135,7 @@ def test_reference_server_limits_split_batches_and_rate_limits_leave_events_queu
         rate_limit=3,
     ).start()
     try:
-        login(script, server.url)
+        login(server.url)
         fill_queue(events)
 
         done = script("spec-kitty", "sync-now", "--chunk-size", "4", "--max-wait", "1")
@@ -179,7 +155,7 @@ def test_reference_server_limits_split_batches_and_rate_limits_leave_events_queu
 
 
 def test_json_summary(script, reference_server):
-    login(script, reference_server.url)
+    login(reference_server.url)
     fill_queue([envelope(0)])
 
     done = script("spec-kitty", "sync-now", "--json")
@@ -216,7 +192,7 @@ def test_an_expired_login_asks_to_log_in_again(script, reference_server):
 def test_a_second_sync_waits_its_turn(script, reference_server, spec_kitty_home):
     from spec_kitty.sync.lock import SyncLock
 
-    login(script, reference_server.url)
+    login(reference_server.url)
     fill_queue([envelope(0)])
 
     with SyncLock():
@@ -286,7 +262,7 @@ def test_an_interrupted_sync_loses_nothing_and_the_next_one_finishes(httpserver,
 
 
 def test_killed_between_chunks_against_the_reference_server(script, reference_server):
-    login(script, reference_server.url)
+    login(reference_server.url)
     events = [envelope(i) for i in range(300)]
     fill_queue(events)
 
