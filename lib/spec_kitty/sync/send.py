@@ -53,7 +53,9 @@ class SendOptions:
 
 
 @dataclass
-class Tally:
+class SendCounts:
+    """What one batch-send run has sent and how the server settled it, for progress lines."""
+
     sent: int = 0
     success: int = 0
     duplicate: int = 0
@@ -211,7 +213,7 @@ def send_events(
 
     The sender (login, connection) is made only when there is a first chunk to send.
     """
-    tally = Tally()
+    tally = SendCounts()
     last_progress = tally.started
     reported = False
     sender = None
@@ -255,7 +257,7 @@ def open_sender(
     return BatchSender(options, tokens, session, notify)
 
 
-def _progress(tally: Tally) -> str:
+def _progress(tally: SendCounts) -> str:
     elapsed = time.monotonic() - tally.started
     return (
         f"sent {tally.sent} event(s) in {elapsed:.1f}s: {tally.success} accepted, "
