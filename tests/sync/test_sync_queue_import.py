@@ -2,6 +2,8 @@ import hashlib
 import json
 import sqlite3
 
+import pytest
+
 from sync_support import envelope, queued_ids
 
 # The queue table of spec-kitty 2.x clients.
@@ -100,3 +102,23 @@ def test_without_any_2x_queue_there_is_nothing_to_import(script):
     done = script("queue-import")
     assert done.returncode == 0 and done.stdout == b""
     assert b"nothing to import" in done.stderr
+
+
+def test_events_come_out_in_2x_send_order_even_after_2x_coalesced_a_row(tmp_path):
+    from spec_kitty.sync.legacy_queue import legacy_events
+
+    path = make_2x_queue(tmp_path / "queue.db", [envelope(0), envelope(1), envelope(2)])
+    # 2.x coalesces a repeated snapshot into the existing row: same id, the new event's
+    # data and a later timestamp.
+    newer = envelope(3)
+    db = sqlite3.connect(path)
+    db.execute(
+        "UPDATE queue SET event_id = ?, data = ?, timestamp = ? WHERE id = 1",
+        (newer["event_id"], json.dumps(newer), 1767225600 + 10),
+    )
+    db.commit()
+    db.close()
+
+    order = [e["event_id"] for e in legacy_events(path, notify=pytest.fail)]
+
+    assert order == [envelope(n)["event_id"] for n in (1, 2, 3)]

@@ -77,8 +77,10 @@ def _read_only_uri(path: Path) -> str:
 
 def _rows(db: sqlite3.Connection, path: Path) -> Iterator[tuple]:
     try:
+        # 2.x's own drain order: a coalesced row keeps its old id but takes the newer event's
+        # timestamp, so id order alone would put it before events queued earlier.
         cursor = db.execute(
-            "SELECT id, event_id, event_type, data, timestamp FROM queue ORDER BY id"
+            "SELECT id, event_id, event_type, data, timestamp FROM queue ORDER BY timestamp, id"
         )
         while rows := cursor.fetchmany(1000):
             yield from rows
