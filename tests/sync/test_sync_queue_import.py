@@ -3,7 +3,6 @@ import json
 import sqlite3
 
 import pytest
-
 from sync_support import envelope, queued_ids
 
 # The queue table of spec-kitty 2.x clients.
