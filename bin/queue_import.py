@@ -10,9 +10,10 @@ HELP = """\
 Reads a spec-kitty 2.x queue file (SQLite, table `queue`) strictly read-only and writes each of
 its queued events to stdout as one JSON envelope per line, oldest first, lanes as 2.x queued
 them (canonical; collapse-lanes rewrites them at send time). Without a path it reads
-$SPEC_KITTY_HOME/queue.db and $SPEC_KITTY_HOME/queues/queue-*.db. The 2.x files are never changed.
-Exit 0 done; 1 some rows held no JSON event (skipped, named on stderr); 2 a file that is not a
-2.x queue.
+$SPEC_KITTY_HOME/queue.db and the one $SPEC_KITTY_HOME/queues/queue-*.db (2.x keeps a queue per
+login: with several there, name yours, so no other login's events are sent under yours). The 2.x
+files are never changed. Exit 0 done; 1 some rows held no JSON event (skipped, named on stderr);
+2 a file that is not a 2.x queue, or several login queues and none named.
 
 example:
   queue-import | enqueue          # carry the events over, deduplicated by event_id

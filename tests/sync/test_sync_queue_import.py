@@ -64,6 +64,21 @@ def test_imports_2x_queues_read_only_and_enqueue_deduplicates(script, spec_kitty
     assert not [side for p in (main, extra) for side in p.parent.glob(p.name + "-*")]
 
 
+def test_several_login_queues_are_not_mixed_without_being_named(script, spec_kitty_home):
+    make_2x_queue(spec_kitty_home / "queues" / "queue-aaa.db", [envelope(0)])
+    theirs = make_2x_queue(spec_kitty_home / "queues" / "queue-bbb.db", [envelope(1)])
+
+    refused = script("queue-import")
+    named = script("queue-import", str(theirs))
+
+    assert refused.returncode == 2 and refused.stdout == b""
+    assert b"2 spec-kitty 2.x login queues" in refused.stderr
+    assert b"queue-aaa.db, queue-bbb.db" in refused.stderr
+    assert [json.loads(x)["event_id"] for x in named.stdout.splitlines()] == [
+        envelope(1)["event_id"]
+    ]
+
+
 def test_fills_in_what_an_older_row_left_out_of_its_data(script, tmp_path):
     event = envelope(0)
     bare = {k: v for k, v in event.items() if k not in ("timestamp",)}

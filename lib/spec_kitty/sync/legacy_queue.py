@@ -18,11 +18,22 @@ REQUIRED_COLUMNS = {"id", "event_id", "event_type", "data", "timestamp", "retry_
 
 
 def default_queue_files() -> list[Path]:
-    """The 2.x queue files present in the spec-kitty home, main queue first."""
+    """The 2.x queue files present in the spec-kitty home, main queue first.
+
+    2.x keeps one queue per login under queues/; with more than one there, which is the user's
+    own is not ours to guess (another login's events would be sent under theirs), so the user
+    names the file instead.
+    """
     home = spec_kitty_home()
     main = home / "queue.db"
-    extra = sorted((home / "queues").glob("queue-*.db"))
-    return ([main] if main.is_file() else []) + extra
+    per_login = sorted((home / "queues").glob("queue-*.db"))
+    if len(per_login) > 1:
+        raise ScriptError(
+            f"{len(per_login)} spec-kitty 2.x login queues in {home / 'queues'} "
+            f"({', '.join(p.name for p in per_login)}): name the one of your current login, "
+            "e.g. `queue-import PATH`, so no other login's events are sent under yours"
+        )
+    return ([main] if main.is_file() else []) + per_login
 
 
 def legacy_events(path: Path, notify: Callable[[str], None]) -> Iterator[dict]:
