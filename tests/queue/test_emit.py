@@ -31,6 +31,7 @@ def test_a_queue_that_cannot_open_sends_events_to_the_outbox(spec_kitty_home):
     notes = []
     assert emit([CREATED], IDENTITY, notify=notes.append) == []
     [kept] = [json.loads(line) for line in outbox_path().read_text().splitlines()]
+    assert outbox_path().stat().st_mode & 0o777 == 0o600
     assert kept["event_type"] == "FeatureCreated" and kept["lamport_clock"] == 1
     assert "1 event(s) not queued for sync" in notes[0]
     assert f"kept in {outbox_path()}; run `spec-kitty queue-backfill`" in notes[0]

@@ -193,3 +193,11 @@ def test_concurrent_openers_of_a_damaged_queue_salvage_it_once(spec_kitty_home):
         recovered = exported_ids(queue)
     assert 0 < len(recovered) < 200 and set(recovered) <= {e["event_id"] for e in events}
     assert set(outputs) <= {str(len(recovered)), "rebuilt"}
+
+
+def test_the_queue_file_is_readable_by_its_owner_only(spec_kitty_home):
+    spec_kitty_home.mkdir(parents=True, mode=0o755)  # as spec-kitty 2.x creates the home
+    with Queue() as queue:
+        queue.add(rows(status_event()))
+        for path in spec_kitty_home.glob("event-queue.db*"):
+            assert path.stat().st_mode & 0o077 == 0, path

@@ -6,6 +6,7 @@ outbox file beside the queue, and `spec-kitty queue-backfill` moves them into th
 """
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -67,8 +68,10 @@ def _keep(events: list[dict]) -> str:
     path = outbox_path()
     try:
         ensure_private_dir(path.parent)
-        with file_lock(path.with_name(path.name + ".lock")), open(path, "a") as outbox:
-            outbox.write("".join(dumps(event) + "\n" for event in events))
+        with file_lock(path.with_name(path.name + ".lock")):
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as outbox:
+                outbox.write("".join(dumps(event) + "\n" for event in events))
     except (ScriptError, OSError) as exc:
         return f"they could not be kept either ({exc}): they are lost for sync"
     return f"kept in {path}; run `spec-kitty queue-backfill` to queue them"

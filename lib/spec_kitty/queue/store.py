@@ -121,6 +121,7 @@ class Queue:
     def _connect(self) -> sqlite3.Connection:
         _check_header(self.path)
         db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        _owner_only(self.path)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -385,6 +386,14 @@ class _transaction:
             # SQLite may have rolled back already (disk full); then the original error stands.
             self.db.execute("ROLLBACK")
         return False
+
+
+def _owner_only(path: Path) -> None:
+    """The queue holds the user's work history: readable by its owner only (SQLite gives its
+    -wal and -shm files the same mode)."""
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
 
 
 def _inode(path: Path) -> int | None:
