@@ -10,7 +10,8 @@ Reads events as JSON lines on stdin and writes them to stdout with the from_lane
 WPStatusChanged payload collapsed to the sync lanes (planned, doing, for_review, done):
 claimed, in_progress, blocked -> doing; canceled -> done. Other events pass through untouched.
 An event with an unknown lane is not passed on: an error record
-{"event_id", "status": "invalid", "reason"} goes to stderr, and the exit code is 1.
+{"event_id", "event_type", "aggregate_id", "status": "invalid", "reason"} goes to stderr, and
+the exit code is 1.
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack
@@ -38,9 +39,8 @@ def _run() -> int:
             write(dumps(collapse_event(event)) + "\n")
         except UnknownLane as exc:
             failed += 1
-            warn(
-                dumps({"event_id": event.get("event_id"), "status": "invalid", "reason": str(exc)})
-            )
+            unsent = {key: event.get(key) for key in ("event_id", "event_type", "aggregate_id")}
+            warn(dumps({**unsent, "status": "invalid", "reason": str(exc)}))
     return EXIT_SOME_FAILED if failed else 0
 
 

@@ -89,6 +89,8 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
     assert failures[forbidden["event_id"]]["category"] == "forbidden"
     assert failures[lane["event_id"]]["category"] == "unknown_lane"
     assert failures[lane["event_id"]]["outcome"] == "not_sent"
+    assert failures[lane["event_id"]]["event_type"] == "WPStatusChanged"
+    assert failures[lane["event_id"]]["aggregate_id"] == "WP01"
     assert "nowhere" in failures[lane["event_id"]]["error"]
     tokens = CredentialStore().load()
     assert tokens.access not in report.read_text() and tokens.refresh not in report.read_text()

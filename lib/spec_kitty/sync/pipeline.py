@@ -163,6 +163,8 @@ def _watch_collapse(stream, unsent: list[dict]) -> None:
             unsent.append(
                 {
                     "event_id": record.get("event_id"),
+                    "event_type": record.get("event_type"),
+                    "aggregate_id": record.get("aggregate_id"),
                     "category": "unknown_lane",
                     "error": record.get("reason"),
                     "outcome": "not_sent",
