@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
@@ -29,6 +30,7 @@ def json_lines(data: bytes | str) -> list[dict]:
 
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
+PROJECT = "7d1e6b52-3a0f-4c55-9a59-3c3f1a2b4c5d"
 
 
 def fill_queue(events: list[dict]) -> None:
@@ -83,3 +85,29 @@ def store_login(
             )
         )
     return store
+
+
+def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> dict:
+    """A valid WPStatusChanged envelope; `i` makes its id, time and clock unique and ordered."""
+    return {
+        "event_id": f"01JAAAAAAA{i:016d}",
+        "event_type": "WPStatusChanged",
+        "aggregate_id": "WP01",
+        "aggregate_type": "WorkPackage",
+        "payload": {
+            "wp_id": "WP01",
+            "from_lane": "planned",
+            "to_lane": to_lane,
+            "actor": "test",
+            "feature_slug": "001-sync",
+        },
+        "timestamp": (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat(),
+        "node_id": "test-node",
+        "lamport_clock": i + 1,
+        "causation_id": None,
+        "correlation_id": None,
+        "project_uuid": project,
+        "project_slug": "sync",
+        "schema_version": "2.0.0",
+        "data_tier": 0,
+    }

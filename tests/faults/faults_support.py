@@ -6,38 +6,10 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 VENV_BIN = Path(sys.executable).parent
-PROJECT = "3f0c2a1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 BATCH = "/api/v1/events/batch/"
-
-
-def envelope(i: int, to_lane: str = "in_progress") -> dict:
-    """A valid WPStatusChanged event; `i` makes its id, time and clock unique and ordered."""
-    return {
-        "event_id": f"01JFA{i:021d}",  # Crockford base32, as ULIDs are
-        "event_type": "WPStatusChanged",
-        "aggregate_id": "WP01",
-        "aggregate_type": "WorkPackage",
-        "payload": {
-            "wp_id": "WP01",
-            "from_lane": "planned",
-            "to_lane": to_lane,
-            "actor": "fault-test",
-            "feature_slug": "001-faults",
-        },
-        "timestamp": (datetime(2026, 2, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat(),
-        "node_id": "fault-node",
-        "lamport_clock": i + 1,
-        "causation_id": None,
-        "correlation_id": None,
-        "project_uuid": PROJECT,
-        "project_slug": "faults",
-        "schema_version": "2.0.0",
-        "data_tier": 0,
-    }
 
 
 def queue_rows() -> dict[str, dict]:

@@ -16,7 +16,6 @@ import time
 import pytest
 from faults_support import (
     children,
-    envelope,
     kill_group,
     queue_rows,
     settled,
@@ -25,7 +24,7 @@ from faults_support import (
     summary_counts,
     sync_now,
 )
-from kitty_testing import fill_queue, login
+from kitty_testing import envelope, fill_queue, login
 
 ROUNDS = 7
 

@@ -4,12 +4,12 @@ import threading
 import time
 
 import pytest
-from kitty_testing import store_login
+from kitty_testing import envelope, store_login
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.sync.auth import AuthenticationNeeded
 from spec_kitty.sync.send import SendOptions, open_sender, send_events
 from spec_kitty.sync.transport import ServerUnreachable
-from sync_support import BATCH, all_succeed, answer, closed_port_url, envelope, sent_events
+from sync_support import BATCH, all_succeed, answer, closed_port_url, sent_events
 from werkzeug import Response
 
 REFRESH = "/api/v1/token/refresh/"

@@ -3,10 +3,10 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from kitty_testing import DEMO_USER, fill_queue, login, store_login
+from kitty_testing import DEMO_USER, envelope, fill_queue, login, store_login
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.credentials import CredentialStore
-from sync_support import closed_port_url, envelope
+from sync_support import closed_port_url
 
 NOW = datetime.now(UTC)
 

@@ -11,11 +11,11 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login, store_login
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login, store_login
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer
 from spec_kitty.sync.credentials import CredentialStore
-from sync_support import BATCH, VENV_BIN, closed_port_url, envelope, queued_ids, sent_events
+from sync_support import BATCH, VENV_BIN, closed_port_url, queued_ids, sent_events
 from werkzeug import Response
 
 OTHER_PROJECT = "0b7c2f6e-9d41-4e8a-8f3b-5a6c7d8e9f00"

@@ -2,11 +2,11 @@ import io
 import json
 
 import pytest
-from kitty_testing import fill_queue
+from kitty_testing import envelope, fill_queue
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.ack import apply_results
-from sync_support import envelope, queued_ids
+from sync_support import queued_ids
 
 
 def lines(*results) -> io.BufferedReader:

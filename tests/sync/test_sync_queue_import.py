@@ -3,7 +3,8 @@ import json
 import sqlite3
 
 import pytest
-from sync_support import envelope, queued_ids
+from kitty_testing import envelope
+from sync_support import queued_ids
 
 # The queue table of spec-kitty 2.x clients.
 SCHEMA_2X = """

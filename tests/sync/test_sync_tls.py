@@ -4,9 +4,9 @@ import shutil
 import subprocess
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login
 from spec_kitty.server import ReferenceServer
-from sync_support import envelope, queued_ids
+from sync_support import queued_ids
 
 pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
 
