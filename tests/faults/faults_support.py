@@ -102,3 +102,15 @@ def summary_counts(stdout: bytes) -> tuple[int, int, int]:
     first = stdout.decode().splitlines()[0]
     parts = dict(part.split(": ") for part in first.split(" (")[0].split(", "))
     return int(parts["Synced"]), int(parts["Duplicates"]), int(parts["Failed"])
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def spec_kitty(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_BIN / "spec-kitty"), *args], cwd=root, capture_output=True, timeout=60
+    )

@@ -5,26 +5,13 @@ anywhere else, and nothing is run."""
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from faults_support import VENV_BIN
+from faults_support import git, spec_kitty
 
 TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
 SLUG = re.compile(r"\d{3}-[a-z0-9]+(-[a-z0-9]+)*")
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def spec_kitty(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(VENV_BIN / "spec-kitty"), *args], cwd=root, capture_output=True, timeout=60
-    )
 
 
 def tree(top: Path, skip: Path) -> set[str]:

@@ -16,22 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from faults_support import VENV_BIN
+from faults_support import VENV_BIN, git, spec_kitty
 
 TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
 ROUNDS = 7
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def spec_kitty(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(VENV_BIN / "spec-kitty"), *args], cwd=root, capture_output=True, timeout=60
-    )
 
 
 def project(tmp_path: Path, stage: str) -> Path:
