@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,3 +112,40 @@ def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> di
         "schema_version": "2.0.0",
         "data_tier": 0,
     }
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commits(root: Path) -> list[str]:
+    """Commit subjects, newest first."""
+    return git(root, "log", "--format=%s").splitlines()
+
+
+def committed_files(root: Path, ref: str = "HEAD") -> set[str]:
+    return set(git(root, "show", "--name-only", "--format=", ref).split())
+
+
+def status(root: Path) -> str:
+    return git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+def queued(event_type: str | None = None) -> list[dict]:
+    """The events waiting in the (test-isolated) sync queue."""
+    from spec_kitty.queue.store import Queue, queue_path
+
+    if not queue_path().exists():
+        return []
+    with Queue() as queue:
+        events = [json.loads(text) for text in queue.export()]
+    return [e for e in events if event_type is None or e["event_type"] == event_type]
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path

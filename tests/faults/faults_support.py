@@ -4,11 +4,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-VENV_BIN = Path(sys.executable).parent
+from kitty_testing import VENV_BIN, git  # noqa: F401 (git: used by the fault tests)
+
 BATCH = "/api/v1/events/batch/"
 
 
@@ -102,12 +102,6 @@ def summary_counts(stdout: bytes) -> tuple[int, int, int]:
     first = stdout.decode().splitlines()[0]
     parts = dict(part.split(": ") for part in first.split(" (")[0].split(", "))
     return int(parts["Synced"]), int(parts["Duplicates"]), int(parts["Failed"])
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def spec_kitty(root: Path, *args: str) -> subprocess.CompletedProcess:
