@@ -3,13 +3,19 @@
 import uuid
 from pathlib import Path
 
-from spec_kitty.jsonl import ScriptError
-from spec_kitty.project import CONFIG
+from spec_kitty.project import (
+    CONFIG,
+    ProjectIdentity,
+    default_slug,
+    identity_of,
+    new_config_text,
+    read_config,
+    with_identity,
+)
 from spec_kitty.workflow import git
 from spec_kitty.workflow.changeset import Changeset
 from spec_kitty.workflow.features import DEFAULT_MISSION
 from spec_kitty.workflow.lock import exclusive
-from spec_kitty.workflow.slugs import slugify
 
 IGNORED = ".worktrees/"
 
@@ -18,67 +24,53 @@ IGNORED = ".worktrees/"
 def init_project(start: Path, commit: bool = True) -> dict:
     """`.kittify/config.yaml` with a project identity, the global runtime, one commit.
 
-    Running it again keeps the identity it wrote the first time.
+    Running it again keeps the identity it wrote the first time; a config.yaml without one (as
+    spec-kitty 1.x wrote it) gets it added, every other line kept.
     """
     root = git.top_level(start.resolve())
     config = root / CONFIG
-    identity = _existing_identity(root) if config.exists() else None
-    created = identity is None
-    if created:
-        identity = {"uuid": str(uuid.uuid4()), "slug": _project_slug(root)}
+    existing = identity_of(read_config(root)) if config.exists() else None
+    created = existing is None
     with Changeset(root) as changes:
-        if created:
-            changes.write(config, _config_text(identity))
-        changes.write(root / ".gitignore", _gitignore(root / ".gitignore"))
-        changes.track(prepare_runtime(root))
+        if config.exists():
+            slug = default_slug(root) if created else ""
+            text, identity = with_identity(config.read_text(), slug, config)
+            if created:
+                changes.write(config, text)
+        else:
+            identity = ProjectIdentity(str(uuid.uuid4()), default_slug(root))
+            changes.write(config, new_config_text(identity, DEFAULT_MISSION))
+        changes.write(root / ".gitignore", ignore_worktrees(root / ".gitignore"))
+        marker = prepare_runtime(root)
+        if marker is not None:
+            changes.track(marker)
         committed = changes.commit("Make this repository a spec-kitty project", commit)
     return {
         "root": str(root),
-        "project_uuid": identity["uuid"],
-        "project_slug": identity["slug"],
+        "project_uuid": identity.uuid,
+        "project_slug": identity.slug,
         "created": created,
         "committed": committed,
     }
 
 
-def prepare_runtime(root: Path) -> Path:
-    """The global runtime installed or updated, and `root` marked as using it; the marker path."""
+def prepare_runtime(root: Path) -> Path | None:
+    """The global runtime installed or updated, and `root` marked as using it; the marker path.
+
+    A project still holding spec-kitty 1.x templates is left for `spec-kitty migrate` (marking
+    it would hide the files its user edited); None then."""
+    from spec_kitty.runtime.legacy import LEGACY, project_state
     from spec_kitty.runtime.migrate import ensure_global_runtime, mark_project_migrated
+    from spec_kitty.runtime.notice import tell_unmigrated
 
     ensure_global_runtime()
+    if project_state(root) == LEGACY:
+        tell_unmigrated(root)
+        return None
     return mark_project_migrated(root)
 
 
-def _existing_identity(root: Path) -> dict:
-    from spec_kitty.project import NotAProject, load_identity
-
-    try:
-        identity = load_identity(root)
-    except NotAProject as exc:
-        raise ScriptError(f"{exc}; fix it, or remove it to start a new identity") from None
-    return {"uuid": identity.uuid, "slug": identity.slug}
-
-
-def _project_slug(root: Path) -> str:
-    try:
-        return slugify(root.name)
-    except ScriptError:
-        return "project"
-
-
-def _config_text(identity: dict) -> str:
-    return (
-        "# spec-kitty project settings. project.uuid identifies this project's events in sync;\n"
-        "# keep it when copying the repository.\n"
-        "project:\n"
-        f"  uuid: {identity['uuid']}\n"
-        f"  slug: {identity['slug']}\n"
-        "workflow:\n"
-        f"  default_mission: {DEFAULT_MISSION}\n"
-    )
-
-
-def _gitignore(path: Path) -> str:
+def ignore_worktrees(path: Path) -> str:
     """.gitignore with the WP worktrees folder ignored (the rest as it was)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if IGNORED in text.splitlines() or IGNORED.rstrip("/") in text.splitlines():

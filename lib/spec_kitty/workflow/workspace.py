@@ -22,10 +22,13 @@ class Workspace:
 
 
 def open_workspace(start: Path | None = None) -> Workspace:
+    """The workspace around `start`; a project not yet migrated is told once that it can be."""
     from spec_kitty.project import find_root
+    from spec_kitty.runtime.notice import tell_if_unmigrated
 
     found = find_root(start)
     root = git.main_checkout(found)
+    tell_if_unmigrated(root)
     hint = None
     if root != found:
         match = _WP_BRANCH.fullmatch(git.current_branch(found) or "")
