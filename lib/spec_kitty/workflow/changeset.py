@@ -51,6 +51,13 @@ class Changeset:
         self._undo.append(lambda: _restore(path, original))
         self._track(path)
 
+    def remove(self, path: Path) -> None:
+        path = self.inside(path)
+        original, mode = path.read_bytes(), path.stat().st_mode
+        path.unlink()
+        self._undo.append(lambda: _restore(path, original, mode))
+        self._track(path)
+
     def move(self, source: Path, target: Path) -> None:
         source, target = self.inside(source), self.inside(target)
         self.make_dirs(target.parent)
@@ -94,11 +101,14 @@ class Changeset:
             remove_leftovers(path)
 
 
-def _restore(path: Path, original: bytes | None) -> None:
+def _restore(path: Path, original: bytes | None, mode: int | None = None) -> None:
     if original is None:
         path.unlink(missing_ok=True)
-    else:
-        path.write_bytes(original)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(original)
+    if mode is not None:
+        os.chmod(path, mode)
 
 
 def _remove_tree(directory: Path) -> None:

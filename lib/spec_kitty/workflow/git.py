@@ -118,9 +118,16 @@ def local_branches(root: Path) -> list[str]:
 def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
     """One commit of exactly `paths` (added, changed or removed), whatever else is staged.
 
-    Returns False, committing nothing, when those paths hold no change.
+    Returns False, committing nothing, when those paths hold no change. A path that is gone and
+    was never tracked (a removed file git did not know) is no change, and left out.
     """
     relative = [str(p.relative_to(root)) for p in paths]
+    gone = [rel for rel, path in zip(relative, paths, strict=True) if not path.exists()]
+    if gone:
+        tracked = set(git(root, "ls-files", "-z", "--", *gone).split("\0"))
+        relative = [rel for rel in relative if rel not in gone or rel in tracked]
+        if not relative:
+            return False
     git(root, "add", "-A", "--", *relative)
     done = run(root, "commit", "-q", "-m", message, "--", *relative)
     if done.returncode == 0:
