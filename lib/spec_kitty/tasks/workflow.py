@@ -114,26 +114,33 @@ def finalize_tasks(c, feature=None, no_commit=False, json=False):
         "wp": "the work package, e.g. WP01",
         "feature": FEATURE,
         "agent": AGENT,
+        "force": "start although a dependency is not done (needs --reason)",
+        "reason": "why the start is forced",
         "no_commit": NO_COMMIT,
         "json": JSON,
     },
 )
-def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
+def implement(
+    c, wp, feature=None, agent=None, force=False, reason=None, no_commit=False, json=False
+):
     """Start a work package in its own worktree and move it to doing.
 
     Creates .worktrees/NNN-slug-WPnn on branch NNN-slug-WPnn (from the target branch, or from
-    the one done dependency not yet merged), then prints the prompt to follow and any review
-    feedback to address. Refuses while a dependency is not done."""
+    the one dependency branch not yet merged), then prints the prompt to follow and any review
+    feedback to address. Refuses while a dependency is not done, unless --force --reason TEXT
+    (recorded in the status log as a forced move)."""
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import implement as start
     from spec_kitty.workflow.slugs import wp_id
 
     chosen_wp = wp_id(wp)
     root, chosen = _workspace_feature(feature, f"implement {chosen_wp}")
-    result = start(root, chosen, chosen_wp, agent or default_agent(), commit=not no_commit)
+    actor = agent or default_agent()
+    result = start(root, chosen, chosen_wp, actor, force=force, reason=reason, commit=not no_commit)
     branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
+    forced = " (forced)" if result["forced"] else ""
     lines = [
-        f"{chosen_wp} is {result['lane']} in {result['worktree']} (branch {branch})",
+        f"{chosen_wp} is {result['lane']}{forced} in {result['worktree']} (branch {branch})",
         f"prompt: {result['prompt']}",
     ]
     if result["feedback"]:
