@@ -5,12 +5,18 @@ Each prints what a person needs on stdout, or with --json one JSON object; warni
 Every task imports its modules inside its body so `spec-kitty` starts quickly.
 """
 
+from spec_kitty.events.lanes import LANE_ALIASES, Lane
 from spec_kitty.tasks.base import task
 
 FEATURE = "the feature's slug or number (needed when there are several)"
 NO_COMMIT = "write the files but do not commit them"
 JSON = "print the result as one JSON object"
 AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
+# What --to takes: every lane, with the older names that mean it, e.g. "in_progress (doing)".
+LANE_CHOICES = ", ".join(
+    lane.value + "".join(f" ({name})" for name, same in LANE_ALIASES.items() if same == lane)
+    for lane in Lane
+)
 
 
 def _emit(result: dict, as_json: bool, text: str) -> None:
@@ -152,8 +158,7 @@ def implement(
     positional=["wp"],
     help={
         "wp": "the work package, e.g. WP01",
-        "to": "target lane: planned, claimed, in_progress (doing), for_review, done, blocked, "
-        "canceled",
+        "to": f"target lane: {LANE_CHOICES}",
         "note": "a note for the WP's activity log (also sent as history)",
         "force": "move even where the rules or guards refuse (needs --reason)",
         "reason": "why the move is forced",
@@ -166,7 +171,7 @@ def implement(
 def move_task(
     c,
     wp,
-    to,
+    to=None,
     note=None,
     force=False,
     reason=None,
@@ -176,11 +181,14 @@ def move_task(
     json=False,
 ):
     """Move a work package to another lane, if the 7-lane rules and their guards allow it."""
+    from spec_kitty.jsonl import ScriptError
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import move_task as move
     from spec_kitty.workflow.slugs import wp_id
 
     chosen_wp = wp_id(wp)
+    if to is None:
+        raise ScriptError(f"give --to LANE, the lane to move {chosen_wp} to: {LANE_CHOICES}")
     root, chosen = _workspace_feature(feature, f"move-task {chosen_wp} --to {to}")
     result = move(
         root,
