@@ -112,6 +112,16 @@ def test_errors_are_one_line_with_exit_2(script, project):
     assert b"Traceback" not in bad_wp.stderr + no_spec.stderr
 
 
+def test_implement_refusal_hints_at_flags_implement_takes(script, planned):
+    root, slug = planned
+    refused = run(script, root, "implement", "WP02", ok=False)
+    assert refused.returncode == 2
+    assert refused.stderr.decode().strip().endswith("(or --force --reason TEXT)")
+    started = run(script, root, "implement", "WP02", "--force", "--reason", "stubbed WP01")
+    assert started.stdout.decode().startswith("WP02 is in_progress (forced) in ")
+    assert log_events(root, slug)[-1]["reason"] == "stubbed WP01"
+
+
 def test_board_json_and_text(script, planned):
     root, slug = planned
     run(script, root, "implement", "WP01")

@@ -71,6 +71,28 @@ def test_implement_refuses_while_a_dependency_is_not_done(planned):
     assert not (root / "kitty-specs" / slug / "status.events.jsonl").exists()
 
 
+def test_implement_forced_with_a_reason_starts_before_the_dependencies_are_done(planned):
+    root, slug = planned
+    with pytest.raises(ScriptError, match="--force needs --reason TEXT"):
+        implement(root, feature(root, slug), "WP02", "claude", force=True)
+    implement(root, feature(root, slug), "WP01", "claude")
+    work_in(root, slug, "WP01")
+    result = implement(
+        root, feature(root, slug), "WP02", "claude", force=True, reason="API agreed on paper"
+    )
+    assert (result["lane"], result["forced"]) == ("in_progress", True)
+    # It builds on the work of the dependency under way, as a done one would be built on.
+    assert result["base"] == f"{slug}-WP01"
+    assert (root / ".worktrees" / f"{slug}-WP02" / "work.txt").is_file()
+    started = [e for e in log_events(root, slug) if e["wp_id"] == "WP02"]
+    assert [(e["to_lane"], e["force"], e["reason"]) for e in started] == [
+        ("claimed", True, "API agreed on paper"),
+        ("in_progress", True, "API agreed on paper"),
+    ]
+    wp_file = root / "kitty-specs" / slug / "tasks" / "WP02-write-the-output.md"
+    assert "planned -> in_progress (forced: API agreed on paper)" in wp_file.read_text()
+
+
 def test_unknown_work_package(planned):
     root, slug = planned
     with pytest.raises(

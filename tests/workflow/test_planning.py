@@ -61,9 +61,28 @@ def test_a_name_without_a_usable_slug_writes_nothing(project, name):
 
 
 def test_an_unknown_mission_is_refused_before_anything_is_written(project):
-    with pytest.raises(ScriptError, match="mission"):
-        create_feature(project, "X", "no-such-mission")
+    with pytest.raises(ScriptError) as refused:
+        create_feature(project, "X", "sofware-dev")
+    assert str(refused.value) == (
+        "unknown mission 'sofware-dev' (--mission); known missions: research, software-dev"
+    )
     assert status(project) == "" and not (project / "kitty-specs").exists()
+
+
+def test_a_mission_the_project_defines_is_known(project):
+    write(project, ".kittify/missions/ops/mission.yaml", "name: ops\n")
+    write(project, ".kittify/missions/ops/templates/spec-template.md", "# Runbook\n")
+    with pytest.raises(ScriptError, match="known missions: ops, research, software-dev$"):
+        create_feature(project, "X", "opps")
+    assert create_feature(project, "Runbook", "ops")["mission"] == "ops"
+
+
+def test_an_unknown_default_mission_names_the_project_setting(project):
+    config = project / ".kittify" / "config.yaml"
+    config.write_text(config.read_text().replace("software-dev", "sofware-dev"))
+    with pytest.raises(ScriptError, match=r"'sofware-dev' \(workflow.default_mission in"):
+        create_feature(project, "X", None)
+    assert create_feature(project, "X", "research")["mission"] == "research"
 
 
 def test_a_failing_commit_leaves_the_repository_as_it_was(project):

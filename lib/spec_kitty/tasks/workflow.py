@@ -5,12 +5,18 @@ Each prints what a person needs on stdout, or with --json one JSON object; warni
 Every task imports its modules inside its body so `spec-kitty` starts quickly.
 """
 
+from spec_kitty.events.lanes import LANE_ALIASES, Lane
 from spec_kitty.tasks.base import task
 
 FEATURE = "the feature's slug or number (needed when there are several)"
 NO_COMMIT = "write the files but do not commit them"
 JSON = "print the result as one JSON object"
 AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
+# What --to takes: every lane, with the older names that mean it, e.g. "in_progress (doing)".
+LANE_CHOICES = ", ".join(
+    lane.value + "".join(f" ({name})" for name, same in LANE_ALIASES.items() if same == lane)
+    for lane in Lane
+)
 
 
 def _emit(result: dict, as_json: bool, text: str) -> None:
@@ -114,26 +120,33 @@ def finalize_tasks(c, feature=None, no_commit=False, json=False):
         "wp": "the work package, e.g. WP01",
         "feature": FEATURE,
         "agent": AGENT,
+        "force": "start although a dependency is not done (needs --reason)",
+        "reason": "why the start is forced",
         "no_commit": NO_COMMIT,
         "json": JSON,
     },
 )
-def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
+def implement(
+    c, wp, feature=None, agent=None, force=False, reason=None, no_commit=False, json=False
+):
     """Start a work package in its own worktree and move it to doing.
 
     Creates .worktrees/NNN-slug-WPnn on branch NNN-slug-WPnn (from the target branch, or from
-    the one done dependency not yet merged), then prints the prompt to follow and any review
-    feedback to address. Refuses while a dependency is not done."""
+    the one dependency branch not yet merged), then prints the prompt to follow and any review
+    feedback to address. Refuses while a dependency is not done, unless --force --reason TEXT
+    (recorded in the status log as a forced move)."""
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import implement as start
     from spec_kitty.workflow.slugs import wp_id
 
     chosen_wp = wp_id(wp)
     root, chosen = _workspace_feature(feature, f"implement {chosen_wp}")
-    result = start(root, chosen, chosen_wp, agent or default_agent(), commit=not no_commit)
+    actor = agent or default_agent()
+    result = start(root, chosen, chosen_wp, actor, force=force, reason=reason, commit=not no_commit)
     branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
+    forced = " (forced)" if result["forced"] else ""
     lines = [
-        f"{chosen_wp} is {result['lane']} in {result['worktree']} (branch {branch})",
+        f"{chosen_wp} is {result['lane']}{forced} in {result['worktree']} (branch {branch})",
         f"prompt: {result['prompt']}",
     ]
     if result["feedback"]:
@@ -145,8 +158,7 @@ def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
     positional=["wp"],
     help={
         "wp": "the work package, e.g. WP01",
-        "to": "target lane: planned, claimed, in_progress (doing), for_review, done, blocked, "
-        "canceled",
+        "to": f"target lane: {LANE_CHOICES}",
         "note": "a note for the WP's activity log (also sent as history)",
         "force": "move even where the rules or guards refuse (needs --reason)",
         "reason": "why the move is forced",
@@ -159,7 +171,7 @@ def implement(c, wp, feature=None, agent=None, no_commit=False, json=False):
 def move_task(
     c,
     wp,
-    to,
+    to=None,
     note=None,
     force=False,
     reason=None,
@@ -169,11 +181,14 @@ def move_task(
     json=False,
 ):
     """Move a work package to another lane, if the 7-lane rules and their guards allow it."""
+    from spec_kitty.jsonl import ScriptError
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import move_task as move
     from spec_kitty.workflow.slugs import wp_id
 
     chosen_wp = wp_id(wp)
+    if to is None:
+        raise ScriptError(f"give --to LANE, the lane to move {chosen_wp} to: {LANE_CHOICES}")
     root, chosen = _workspace_feature(feature, f"move-task {chosen_wp} --to {to}")
     result = move(
         root,

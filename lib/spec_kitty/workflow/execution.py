@@ -5,10 +5,10 @@ Every move is appended to the status log first (the truth); the WP file's frontm
 yet know a work package is bootstrapped on its first move: one forced event per work package
 whose files state a lane other than planned, saying where that lane was read.
 
-implement's base: every dependency must be done. A done dependency whose branch is not yet
-merged into the target branch still holds work this one builds on, so the worktree starts from
-that branch when there is exactly one such; with several it refuses (merge them first), and with
-none it starts from the target branch.
+implement's base: every dependency must be done (or the start forced, with a reason). A
+dependency whose branch is not yet merged into the target branch still holds work this one builds
+on, so the worktree starts from that branch when there is exactly one such; with several it
+refuses (merge them first), and with none it starts from the target branch.
 """
 
 import os
@@ -155,8 +155,20 @@ def follow_ups(state: FeatureState, wp_id: str, before: dict[str, str]) -> list[
 
 
 @exclusive
-def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool = True) -> dict:
-    """Start a WP: its worktree on its own branch, and planned -> claimed -> in_progress."""
+def implement(
+    root: Path,
+    feature: Feature,
+    wp_id: str,
+    actor: str,
+    force: bool = False,
+    reason: str | None = None,
+    commit: bool = True,
+) -> dict:
+    """Start a WP: its worktree on its own branch, and planned -> claimed -> in_progress.
+
+    `force` (with a reason) starts it although a dependency is not done; the moves are logged
+    as forced, with the reason."""
+    transitions.require_reason(force, reason)
     state = load_state(feature)
     wp = state.package(wp_id)
     target = _target_branch(root, feature, commit)
@@ -171,6 +183,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "worktree": str(worktree),
         "prompt": str(wp.path),
         "feedback": _open_feedback(wp),
+        "forced": False,
     }
     if lane == Lane.IN_PROGRESS.value:
         # Already started: hand the prompt out again, with its worktree back if it was removed.
@@ -183,7 +196,8 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
             f"{wp_id} is {lane}; implement starts a planned work package "
             f"(see `spec-kitty board --feature {feature.slug}`)"
         )
-    transitions.check_dependencies(wp_id, wp.dependencies, lanes)
+    if not force:
+        transitions.check_dependencies(wp_id, wp.dependencies, lanes)
     branches = git.local_branches(root)
     with Changeset(root) as changes:
         if branch in branches:
@@ -200,10 +214,11 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
             git.add_worktree(root, worktree, branch, base_commit)
             changes.on_rollback(lambda: git.remove_worktree(root, worktree, branch))
         targets = [Lane.CLAIMED, Lane.IN_PROGRESS] if lane == Lane.PLANNED else [Lane.IN_PROGRESS]
-        move = Move(state, wp, targets, actor, execution_mode="worktree")
+        move = Move(state, wp, targets, actor, force, reason, execution_mode="worktree")
         at = utc_timestamp()
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
-        note = f"{lane} -> in_progress: implementation started in {WORKTREES}/{branch}"
+        forced = f" (forced: {reason})" if force else ""
+        note = f"{lane} -> in_progress{forced}: implementation started in {WORKTREES}/{branch}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
         committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit)
     sent = [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
@@ -214,6 +229,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "lane": Lane.IN_PROGRESS.value,
         "base": base_branch,
         "started": True,
+        "forced": force,
         "committed": committed,
     }
 

@@ -27,6 +27,7 @@ from spec_kitty.workflow.workspace import check_target_branch
 def create_feature(root: Path, name: str, mission: str | None, commit: bool = True) -> dict:
     """kitty-specs/NNN-slug/ with spec.md (from the template) and meta.json."""
     slug = slugify(name)
+    mission = _known_mission(root, mission)
     target = git.current_branch(root)
     if target is None:
         raise ScriptError(
@@ -42,7 +43,7 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         "slug": feature_slug,
         "feature_slug": feature_slug,
         "friendly_name": name.strip(),
-        "mission": mission or _default_mission(root),
+        "mission": mission,
         "target_branch": target,
         "vcs": "git",
         "created_at": utc_timestamp(),
@@ -220,6 +221,31 @@ def _prompt_file(root: Path, feature: Feature, section, deps: list[str]) -> str:
         }
     )
     return head + body
+
+
+def _known_mission(root: Path, mission: str | None) -> str:
+    """`mission` (default: the project's), if some tier of the runtime defines it; an unknown
+    one (a typo) would otherwise be committed to meta.json and fill the spec from the common
+    templates."""
+    from spec_kitty.runtime.resolve import (
+        TemplateError,
+        UnmigratedProject,
+        available_missions,
+        resolve_mission,
+    )
+
+    chosen = mission or _default_mission(root)
+    try:
+        resolve_mission(chosen, root)
+    except UnmigratedProject:
+        raise
+    except TemplateError:
+        known = ", ".join(available_missions(root)) or "none"
+        given = "--mission" if mission else "workflow.default_mission in .kittify/config.yaml"
+        raise ScriptError(
+            f"unknown mission {chosen!r} ({given}); known missions: {known}"
+        ) from None
+    return chosen
 
 
 def _default_mission(root: Path) -> str:
