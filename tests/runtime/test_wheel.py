@@ -60,6 +60,7 @@ def test_an_installed_wheel_resolves_and_installs_its_package_defaults(tmp_path)
     assert resolved.is_relative_to(venv), resolved
     assert resolved.parts[-4:] == ("missions", "research", "templates", "tasks-template.md")
     assert (resolved.parents[3] / "release-hashes.json").is_file()
+    assert (resolved.parents[3] / "spec-kitty-hashes.json").is_file()
     assert (
         resolved.read_bytes()
         == (SHIPPED / "missions/research/templates/tasks-template.md").read_bytes()
@@ -70,7 +71,7 @@ def test_an_installed_wheel_resolves_and_installs_its_package_defaults(tmp_path)
     shipped = sorted(
         p.relative_to(SHIPPED).as_posix()
         for p in SHIPPED.rglob("*")
-        if p.is_file() and p.name != "release-hashes.json"
+        if p.is_file() and p.name not in ("release-hashes.json", "spec-kitty-hashes.json")
     )
     assert sorted(a["path"] for a in actions) == shipped
     assert {a["action"] for a in actions} == {"install"}

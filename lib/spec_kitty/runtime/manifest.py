@@ -20,9 +20,11 @@ from spec_kitty.filemode import plain_mode
 from spec_kitty.shipped import shipped_dir
 
 RELEASE_HASHES = "release-hashes.json"
+# Hashes of every spec-kitty-cli release's defaults (see spec_kitty.runtime.stock).
+STOCK_TABLE = "spec-kitty-hashes.json"
 MANIFEST = "manifest.json"
 # Files in the package's templates/ that are package metadata, not runtime files.
-_NOT_RUNTIME = {RELEASE_HASHES, "__init__.py"}
+_NOT_RUNTIME = {RELEASE_HASHES, STOCK_TABLE, "__init__.py"}
 
 
 def content_hash(data: bytes) -> str:
