@@ -108,7 +108,7 @@ def test_a_copy_of_a_default_is_stock_at_its_own_path_with_the_newest_release_th
     assert old == StockOrigin(version="3.1.10", versions=("3.1.9", "3.1.10"))
     assert new == StockOrigin(version="3.2.6.2", versions=("3.2.6", "3.2.6.2"))
     assert str(new) == "stock 3.2.6.2"
-    assert table.is_stock(SD_PLAN, content_hash(OLD_PLAN))
+    assert table.stock_origin(SD_PLAN, content_hash(OLD_PLAN)) is not None
 
 
 def test_a_copy_with_windows_line_endings_is_still_stock(table):
@@ -124,18 +124,17 @@ def test_an_edit_or_another_missions_default_is_not_stock(table):
     # Byte-identical to software-dev's default, but at research's path: the user put it there.
     assert table.stock_origin(RESEARCH_PLAN, content_hash(OLD_PLAN)) is None
     assert table.stock_origin(RESEARCH_PLAN, content_hash(RESEARCH)).version == "3.2.6.2"
-    assert not table.is_stock("missions/custom/templates/plan-template.md", content_hash(RESEARCH))
+    custom = "missions/custom/templates/plan-template.md"
+    assert table.stock_origin(custom, content_hash(RESEARCH)) is None
 
 
-def test_paths_and_missions_are_those_some_release_shipped(table):
+def test_paths_are_those_some_release_shipped(table):
     assert table.stock_paths() == {
         SD_PLAN,
         RESEARCH_PLAN,
         "missions/software-dev/mission.yaml",
         "templates/commands/plan.md",
     }
-    # research shipped templates but no mission.yaml in these releases: not a mission.
-    assert table.stock_missions() == {"software-dev"}
 
 
 def test_the_module_functions_answer_from_the_default_table(table, monkeypatch):
@@ -144,10 +143,9 @@ def test_the_module_functions_answer_from_the_default_table(table, monkeypatch):
     monkeypatch.setattr(stock, "DEFAULT", table)
 
     assert str(stock.stock_origin(SD_PLAN, content_hash(NEW_PLAN))) == "stock 3.2.6.2"
-    assert stock.is_stock(RESEARCH_PLAN, content_hash(RESEARCH))
-    assert not stock.is_stock(RESEARCH_PLAN, content_hash(OLD_PLAN))
+    assert stock.stock_origin(RESEARCH_PLAN, content_hash(RESEARCH)) is not None
+    assert stock.stock_origin(RESEARCH_PLAN, content_hash(OLD_PLAN)) is None
     assert stock.stock_paths() == table.stock_paths()
-    assert stock.stock_missions() == {"software-dev"}
 
 
 def test_a_digest_that_is_not_sha256_is_refused(table):
@@ -214,8 +212,8 @@ def test_two_copies_of_a_default_in_one_release_are_both_recorded(tmp_path):
 
     table = load_table(tmp_path, {"3.1.0": wheel})
 
-    assert table.is_stock(SD_PLAN, content_hash(OLD_PLAN))
-    assert table.is_stock(SD_PLAN, content_hash(NEW_PLAN))
+    assert table.stock_origin(SD_PLAN, content_hash(OLD_PLAN)) is not None
+    assert table.stock_origin(SD_PLAN, content_hash(NEW_PLAN)) is not None
 
 
 def test_an_sdist_is_read_from_its_package_folders_and_from_the_top_of_a_0x_one(tmp_path):

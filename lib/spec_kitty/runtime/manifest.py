@@ -58,15 +58,6 @@ def release_hashes() -> dict[str, dict[str, str]]:
     return json.loads(path.read_text())["releases"]
 
 
-def known_default_hashes() -> dict[str, set[str]]:
-    """Every hash a default at each relative path has had: this package's and recorded releases'."""
-    known: dict[str, set[str]] = {}
-    for release in (*release_hashes().values(), shipped_hashes()):
-        for rel, digest in release.items():
-            known.setdefault(rel, set()).add(digest)
-    return known
-
-
 def record_release(version: str = __version__) -> Path:
     """Write the current defaults' hashes into release-hashes.json under `version`."""
     path = shipped_dir("templates") / RELEASE_HASHES

@@ -78,27 +78,12 @@ class StockTable:
             return None
         return StockOrigin(version=versions[-1], versions=tuple(versions))  # oldest first
 
-    def is_stock(self, rel: str, digest: str) -> bool:
-        return self.stock_origin(rel, digest) is not None
-
     def stock_paths(self) -> frozenset[str]:
         return self._paths
-
-    def stock_missions(self) -> frozenset[str]:
-        return self._missions
 
     @cached_property
     def _paths(self) -> frozenset[str]:
         return frozenset(self._files)
-
-    @cached_property
-    def _missions(self) -> frozenset[str]:
-        """Keys of the missions any release shipped: each has a `missions/<key>/mission.yaml`."""
-        return frozenset(
-            parts[1]
-            for parts in (rel.split("/") for rel in self._files)
-            if len(parts) == 3 and parts[0] == "missions" and parts[2] == "mission.yaml"
-        )
 
     @cached_property
     def _files(self) -> dict[str, dict[str, list[str]]]:
@@ -125,15 +110,6 @@ def stock_origin(rel: str, digest: str) -> StockOrigin | None:
     return DEFAULT.stock_origin(rel, digest)
 
 
-def is_stock(rel: str, digest: str) -> bool:
-    return DEFAULT.is_stock(rel, digest)
-
-
 def stock_paths() -> frozenset[str]:
     """Every relative path any spec-kitty-cli release shipped."""
     return DEFAULT.stock_paths()
-
-
-def stock_missions() -> frozenset[str]:
-    """Every mission key any spec-kitty-cli release shipped."""
-    return DEFAULT.stock_missions()
