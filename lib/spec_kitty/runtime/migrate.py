@@ -292,7 +292,7 @@ def _place(kittify: Path, place: Placement, origin: Origin) -> dict:
         return _action("project", "remove-identical", path, origin=origin, reason=reason)
     if not place.is_legacy:
         if keep_whole:
-            reason = f"mission {place.mission!r} is not one this toolkit ships; kept whole"
+            reason = f"mission {place.mission}: not one this toolkit ships, kept whole"
             return _action("project", "keep-mission", path, origin=origin, reason=reason)
         return _action("project", "keep-override", path, origin=origin)
     target = kittify / place.target
