@@ -427,7 +427,7 @@ def test_spec_kitty_s_own_files_in_the_shared_global_runtime_are_left_and_skippe
     assert found.tier == "package"
     assert found.path.read_bytes() == shipped(f"{SD}/templates/spec-template.md")
     assert [(tier, why) for tier, _path, why in found.skipped] == [
-        ("global-mission", "spec-kitty 2.1.3's stock copy, which spec-kitty manages; not used")
+        ("global-mission", "stock copy of spec-kitty 2.1.3, which spec-kitty manages; not used")
     ]
     manifest = json.loads((home / "manifest.json").read_text())
     (home / "manifest.json").write_text(json.dumps({**manifest, "version": "0.0.9"}))

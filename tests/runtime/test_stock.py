@@ -107,7 +107,7 @@ def test_a_copy_of_a_default_is_stock_at_its_own_path_with_the_newest_release_th
 
     assert old == StockOrigin(version="3.1.10", versions=("3.1.9", "3.1.10"))
     assert new == StockOrigin(version="3.2.6.2", versions=("3.2.6", "3.2.6.2"))
-    assert str(new) == "stock 3.2.6.2"
+    assert str(new) == "stock 3.2.6..3.2.6.2"
     assert table.stock_origin(SD_PLAN, content_hash(OLD_PLAN)) is not None
 
 
@@ -142,7 +142,7 @@ def test_the_module_functions_answer_from_the_default_table(table, monkeypatch):
 
     monkeypatch.setattr(stock, "DEFAULT", table)
 
-    assert str(stock.stock_origin(SD_PLAN, content_hash(NEW_PLAN))) == "stock 3.2.6.2"
+    assert str(stock.stock_origin(SD_PLAN, content_hash(NEW_PLAN))) == "stock 3.2.6..3.2.6.2"
     assert stock.stock_origin(RESEARCH_PLAN, content_hash(RESEARCH)) is not None
     assert stock.stock_origin(RESEARCH_PLAN, content_hash(OLD_PLAN)) is None
     assert stock.stock_paths() == table.stock_paths()

@@ -222,7 +222,7 @@ def plan_global(home: Path) -> list[dict]:
                     "global",
                     "skip-spec-kitty",
                     rel,
-                    origin=f"stock {found.version}",
+                    origin=str(found),
                     reason="spec-kitty's own copy (it manages this folder); left as it is, "
                     "ours is served from the package",
                 )

@@ -48,8 +48,7 @@ def origin_of(digest: str, *paths: str) -> Origin:
     file's other names in its own mission, such as a 1.x prompt's new place)."""
     found = stock.stock_origin(paths[0], digest)
     if found is not None:
-        first, last = found.versions[0], found.versions[-1]
-        return Origin(OriginKind.SPEC_KITTY, first if first == last else f"{first}..{last}")
+        return Origin(OriginKind.SPEC_KITTY, found.releases)
     for path in paths:
         version = _toolkit_versions().get((path, digest))
         if version is not None:

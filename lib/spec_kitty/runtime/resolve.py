@@ -216,7 +216,7 @@ def _spec_kittys(tier: str, path: Path) -> str | None:
     origin = stock_origin(rel, digest)
     if origin is None:
         return None
-    return f"spec-kitty {origin.version}'s stock copy, which spec-kitty manages; not used"
+    return f"stock copy of spec-kitty {origin.releases}, which spec-kitty manages; not used"
 
 
 def _skipped_note(skipped) -> str:

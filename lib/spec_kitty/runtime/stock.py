@@ -53,8 +53,14 @@ class StockOrigin:
     version: str  # the newest spec-kitty-cli release that shipped these bytes at this path
     versions: tuple[str, ...]  # every release that did, oldest first
 
+    @property
+    def releases(self) -> str:
+        """ "1.0.3", or "0.11.0..1.0.3": the first and last releases that shipped these bytes."""
+        first, last = self.versions[0], self.versions[-1]
+        return first if first == last else f"{first}..{last}"
+
     def __str__(self) -> str:
-        return f"stock {self.version}"
+        return f"stock {self.releases}"
 
 
 class StockTable:
