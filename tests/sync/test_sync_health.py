@@ -23,7 +23,7 @@ def mixed_queue() -> dict:
         event["timestamp"] = (NOW - timedelta(hours=50 - i)).isoformat()
         events.append(event)
     for event in events[40:46]:
-        event["payload"]["to_lane"] = "approved"
+        event["payload"]["to_lane"] = "merged"
     for event in events[46:]:
         event["payload"]["wp_id"] = "WP1"
     fill_queue(events)
@@ -130,9 +130,9 @@ def test_diagnose_names_each_mismatch_and_counts_problems(script):
     done = script("spec-kitty", "sync-diagnose")
     assert done.returncode == 1
     out = done.stdout.decode().splitlines()
-    lane_lines = [line for line in out if "unknown lane 'approved'" in line]
+    lane_lines = [line for line in out if "unknown lane 'merged'" in line]
     assert len(lane_lines) == 6
-    first_bad = next(e for e in events.values() if e["payload"]["to_lane"] == "approved")
+    first_bad = next(e for e in events.values() if e["payload"]["to_lane"] == "merged")
     assert lane_lines[0].startswith(f"event {first_bad['event_id']} (WPStatusChanged): ")
     wp_lines = [line for line in out if "payload.wp_id: found 'WP1'" in line]
     assert len(wp_lines) == 4
@@ -148,7 +148,7 @@ def test_diagnose_names_each_mismatch_and_counts_problems(script):
     assert {p["event_id"] for p in report["problems"]} == {
         e["event_id"] for e in list(events.values())[40:]
     }
-    assert json.dumps(report["problems"][0]["found"]) == '"approved"'
+    assert json.dumps(report["problems"][0]["found"]) == '"merged"'
 
 
 def test_diagnose_on_a_clean_queue_exits_0(script):
