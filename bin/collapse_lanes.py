@@ -12,9 +12,11 @@ claimed, in_progress, blocked -> doing; canceled, approved -> done; in_review ->
 genesis -> planned. Other events pass through untouched. An event with an unknown lane is not
 passed on: an error record {"event_id", "event_type", "aggregate_id", "status": "invalid",
 "category": "unknown_lane", "reason", "expected"} goes to stderr, and the exit code is 1.
+queue-ack reads such records too and holds those events (sync-now does this by itself).
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack
+  queue-export | collapse-lanes 2>unsent.jsonl | batch-send | queue-ack; queue-ack <unsent.jsonl
 """
 
 
