@@ -191,7 +191,8 @@ def implement(
             known = branch in git.local_branches(root)
             git.add_worktree(root, worktree, branch, None if known else target)
         return {**result, "lane": lane, "base": wp.fields.get("base_branch"), "started": False}
-    if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
+    targets = transitions.start_steps(lane)
+    if targets is None:
         raise transitions.TransitionRefused(
             f"{wp_id} is {lane}; implement starts a planned work package "
             f"(see `spec-kitty board --feature {feature.slug}`)"
@@ -213,7 +214,6 @@ def implement(
                 raise ScriptError(f"branch {base_branch} has no commits yet; commit to it first")
             git.add_worktree(root, worktree, branch, base_commit)
             changes.on_rollback(lambda: git.remove_worktree(root, worktree, branch))
-        targets = [Lane.CLAIMED, Lane.IN_PROGRESS] if lane == Lane.PLANNED else [Lane.IN_PROGRESS]
         move = Move(state, wp, targets, actor, force, reason, execution_mode="worktree")
         at = utc_timestamp()
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
@@ -306,14 +306,14 @@ def move_task(
 
 
 def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
-    if target in (Lane.CLAIMED, Lane.IN_PROGRESS) and current in ("planned", "blocked"):
+    if transitions.starts_work(current, target):
         transitions.check_dependencies(wp.wp_id, wp.dependencies, state.lanes())
-    if target == Lane.FOR_REVIEW:
+    if transitions.submits_work(current, target):
         branch = f"{feature.slug}-{wp.wp_id}"
         base = str(wp.fields.get("base_commit") or feature.target_branch or "HEAD")
         ahead = git.commits_between(root, base, branch) if git.rev_parse(root, branch) else None
         transitions.check_has_commits(wp.wp_id, branch, base, ahead)
-    transitions.check_review_path(wp.wp_id, target)
+    transitions.check_review_path(wp.wp_id, current, target)
 
 
 @exclusive
