@@ -190,7 +190,7 @@ def test_diagnose_says_why_each_event_is_held_and_what_to_do(script):
     assert f"  {learned['event_id']} (WPStatusChanged WP01)" in held
     assert "    this version can send it: the next `spec-kitty sync-now` does" in held
     assert lines[-1].startswith("  next: held events are not sent")
-    assert "queue-drop --all-held" in lines[-1] and "queue-requeue --held" in lines[-1]
+    assert "queue-drop --all-held" in lines[-1] and "queue-requeue --all-held" in lines[-1]
 
     [report] = json_lines(script("spec-kitty", "sync-diagnose", "--json").stdout)
     by_id = {item["event_id"]: item for item in report["held"]}

@@ -150,7 +150,7 @@ def test_requeue_brings_held_events_back_and_the_next_sync_holds_them_again(
     one = script("spec-kitty", "queue-requeue", "--event-id", shipped[0]["event_id"])
     assert one.returncode == 0 and b"requeued 1 dead-lettered or held event(s)" in one.stderr
     assert queued_ids() == [shipped[0]["event_id"]]
-    every = script("spec-kitty", "queue-requeue", "--held")
+    every = script("spec-kitty", "queue-requeue", "--all-held")
     assert every.returncode == 0 and b"requeued 1 held event(s)" in every.stderr
     assert held_ids() == []
 

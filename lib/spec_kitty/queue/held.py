@@ -12,7 +12,7 @@ NEXT_STEP = (
     "held events are not sent: if a newer spec-kitty wrote their lane, upgrade this toolkit "
     "(every `spec-kitty sync-now` re-checks them and sends those it can); otherwise drop them "
     "with `spec-kitty queue-drop --all-held` (or `--event-id ID`); "
-    "`spec-kitty queue-requeue --held` puts them back to be checked again"
+    "`spec-kitty queue-requeue --all-held` puts them back to be checked again"
 )
 
 

@@ -4,8 +4,9 @@ Many processes may enqueue at once (WAL, busy timeout); every event is kept unti
 acknowledged it, or moved to the visible `failed` state after too many rejections, or to `held`
 when it cannot be sent at all (a lane this version does not know), with the reason. Neither is
 sent again until requeued (held events also by the re-check at the start of every sync), and
-neither is deleted except on request (queue-drop). A damaged file is moved aside and its readable rows are
-salvaged into a fresh queue; a file from before `held` existed is migrated in place on open.
+neither is deleted except on request (queue-drop). A damaged file is moved aside and its
+readable rows are salvaged into a fresh queue; a file from before `held` existed is migrated in
+place on open.
 """
 
 import json

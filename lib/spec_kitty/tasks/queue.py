@@ -6,22 +6,22 @@ from spec_kitty.tasks.base import task
 @task(
     help={
         "all_failed": "requeue every dead-lettered event",
-        "held": "requeue every held event (a sync holds it again if it still cannot be sent)",
+        "all_held": "requeue every held event (a sync holds it again if it still cannot be sent)",
         "event_id": "requeue this dead-lettered or held event (repeatable)",
         "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
     },
     iterable=["event_id"],
 )
-def queue_requeue(c, all_failed=False, held=False, event_id=None, queue=None):
+def queue_requeue(c, all_failed=False, all_held=False, event_id=None, queue=None):
     """Move dead-lettered (failed) or held events back to pending so the next sync sends them.
 
     Exit 1 when an --event-id is not in the queue or is not dead-lettered or held."""
     from spec_kitty.jsonl import ScriptError, warn
     from spec_kitty.queue.store import FAILED, HELD, Queue
 
-    chosen = (FAILED,) * all_failed + (HELD,) * held
+    chosen = (FAILED,) * all_failed + (HELD,) * all_held
     if not chosen and not event_id:
-        raise ScriptError("give --all-failed, --held, or one or more --event-id ID")
+        raise ScriptError("give --all-failed, --all-held, or one or more --event-id ID")
     with Queue(queue) as store:
         moved = store.requeue(chosen, None) if chosen else []
         if event_id:
