@@ -170,7 +170,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
         "branch": branch,
         "worktree": str(worktree),
         "prompt": str(wp.path),
-        "feedback": _open_feedback(wp),
+        "feedback": open_feedback(wp),
     }
     if lane == Lane.IN_PROGRESS.value:
         # Already started: hand the prompt out again, with its worktree back if it was removed.
@@ -218,7 +218,7 @@ def implement(root: Path, feature: Feature, wp_id: str, actor: str, commit: bool
     }
 
 
-def _open_feedback(wp: WorkPackage) -> str | None:
+def open_feedback(wp: WorkPackage) -> str | None:
     """The latest review feedback while the review's verdict is "has_feedback" (many WP files
     carry an empty Review Feedback section from their template)."""
     if wp.fields.get("review_status") != "has_feedback":
