@@ -90,7 +90,7 @@ class served:
 
     def __enter__(self) -> Served:
         self.thread.start()
-        port = self.server.server_port
+        port = self.server.server_address[1]
         return Served(f"http://127.0.0.1:{port}", port, self.app)
 
     def __exit__(self, *exc) -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -77,18 +78,41 @@ def project_name(root: Path) -> str:
 def bind(app: DashboardApp, port: int) -> BaseWSGIServer:
     """A listening server on 127.0.0.1: on `port`, or on a free port outside spec-kitty's."""
     for _ in range(20):
-        try:
-            server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler)
-        except OSError as exc:
-            raise ScriptError(
-                f"cannot listen on {LOOPBACK}:{port}: {exc.strerror or exc}; choose another "
-                "--port, or leave it out to pick a free one"
-            ) from None
-        if port or not _reserved(server.server_port):
-            app.listen_on(server.server_port)
-            return server
-        server.server_close()
-    raise ScriptError("found no free port outside spec-kitty's ranges; give one with --port")
+        listener = _listen(port)
+        chosen = listener.getsockname()[1]
+        if port or not _reserved(chosen):
+            break
+        listener.close()
+    else:
+        raise ScriptError("found no free port outside spec-kitty's ranges; give one with --port")
+    # werkzeug is handed the bound socket: binding itself, it would print its own message and
+    # exit when the port is taken.
+    with listener:
+        server = make_server(
+            LOOPBACK,
+            chosen,
+            app,
+            threaded=True,
+            request_handler=_QuietHandler,
+            fd=listener.fileno(),
+        )
+    app.listen_on(chosen)
+    return server
+
+
+def _listen(port: int) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LOOPBACK, port))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise ScriptError(
+            f"cannot listen on {LOOPBACK}:{port}: {exc.strerror or exc}; choose another "
+            "--port, or leave it out to pick a free one"
+        ) from None
+    return listener
 
 
 def serve(root: Path, token: str, port: int, on_ready: Callable[[dict], None]) -> None:
@@ -96,8 +120,8 @@ def serve(root: Path, token: str, port: int, on_ready: Callable[[dict], None]) -
     answers. The pid file is there while it serves."""
     app = DashboardApp(root, token, project_name(root))
     server = bind(app, port)
-    info = {"url": page_url(server.server_port, token), "port": server.server_port}
-    info["pid"] = os.getpid()
+    port = server.server_address[1]
+    info = {"url": page_url(port, token), "port": port, "pid": os.getpid()}
     try:
         app.board.data()  # read every feature once now, so no request waits for it
         write_pid_file(root, info["pid"], info["port"])
