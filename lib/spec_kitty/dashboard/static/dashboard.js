@@ -378,25 +378,29 @@ let timer = null;
 
 async function poll() {
   clearTimeout(timer);
+  let texts;
   try {
-    const [boardText, syncText] = await Promise.all([getText("/api/board"), getText("/api/sync")]);
-    if (boardText !== state.boardText) {
-      state.boardText = boardText;
-      state.board = JSON.parse(boardText);
-      renderBoard();
-    } else {
-      refreshAges();
-    }
-    if (syncText !== state.syncText) {
-      state.syncText = syncText;
-      renderSync(JSON.parse(syncText));
-    }
-    setLive(true, `live · ${new Date().toLocaleTimeString()}`);
+    texts = await Promise.all([getText("/api/board"), getText("/api/sync")]);
   } catch (error) {
     setLive(false, `not updating: ${error.message || error}`);
-  } finally {
     timer = setTimeout(poll, POLL_MS);
+    return;
   }
+  timer = setTimeout(poll, POLL_MS);
+  // Drawing errors are the page's own bugs: they are left uncaught, to show in the console.
+  const [boardText, syncText] = texts;
+  if (boardText !== state.boardText) {
+    state.boardText = boardText;
+    state.board = JSON.parse(boardText);
+    renderBoard();
+  } else {
+    refreshAges();
+  }
+  if (syncText !== state.syncText) {
+    state.syncText = syncText;
+    renderSync(JSON.parse(syncText));
+  }
+  setLive(true, `live · ${new Date().toLocaleTimeString()}`);
 }
 
 function setLive(ok, text) {
