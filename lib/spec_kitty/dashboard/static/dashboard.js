@@ -281,12 +281,12 @@ function renderRetries(counts) {
   const most = Math.max(...entries.map(([, n]) => n));
   chart.replaceChildren(...entries.map(([retries, n]) => {
     const bar = el("span", { className: "bar" });
-    bar.style.height = `${Math.max(4, Math.round((n / most) * 100))}%`;
-    return el("div", { className: `column${Number(retries) ? " retried" : ""}`,
-      title: `${n} event(s) tried ${retries} time(s) before` },
-      el("span", { className: "n", text: String(n) }),
+    bar.style.width = `${Math.max(2, Math.round((n / most) * 100))}%`;
+    return el("div", { className: `row${Number(retries) ? " retried" : ""}`,
+      title: `${n} event(s) with ${retries} earlier attempt(s)` },
+      el("span", { className: "label", text: retries === "1" ? "1 retry" : `${retries} retries` }),
       el("span", { className: "track" }, bar),
-      el("span", { className: "label", text: retries }));
+      el("span", { className: "n", text: String(n) }));
   }));
 }
 
@@ -306,9 +306,6 @@ function renderLastSync(last) {
     ? `Finished ${new Date(last.finished_at).toLocaleString()} (${age(last.finished_at)} ago), exit ${last.exit_code}`
     : "No sync recorded yet.";
   byId("last-line").textContent = last ? last.line : "";
-  const steps = last ? Object.entries(last.next_steps || {}) : [];
-  byId("last-steps").replaceChildren(...steps.map(([category, step]) =>
-    el("li", {}, el("strong", { text: `${category}: ` }), document.createTextNode(step))));
 }
 
 async function syncNow() {
@@ -329,13 +326,10 @@ async function syncNow() {
       result.replaceChildren(el("p", { className: "error", text: data.error }));
       return;
     }
+    // Each failure's next step shows under Failures, which the next poll brings up to date.
     const parts = [];
     if (data.summary) {
       parts.push(el("p", { className: `summary exit-${data.exit_code}`, text: summaryLine(data.summary) }));
-      for (const [category, step] of Object.entries(data.summary.next_steps || {})) {
-        parts.push(el("p", { className: "next" }, el("strong", { text: `${category}: ` }),
-          document.createTextNode(step)));
-      }
     }
     for (const message of data.messages) parts.push(el("p", { className: "message", text: message }));
     if (!parts.length) parts.push(el("p", { text: `sync-now exited ${data.exit_code}` }));
