@@ -145,17 +145,15 @@ def test_the_foreground_dashboard_prints_its_url_and_ends_on_ctrl_c(project):
     assert listening_address(port) is None
 
 
-def test_open_hands_the_url_to_the_web_browser(project, tmp_path, background):
+def test_open_hands_the_url_to_the_web_browser(project, tmp_path, background, monkeypatch):
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
     browser.chmod(browser.stat().st_mode | stat.S_IXUSR)
 
-    os.environ["BROWSER"] = str(browser)
-    try:
-        info = background("--open")
-    finally:
-        del os.environ["BROWSER"]
+    monkeypatch.setenv("BROWSER", str(browser))
+
+    info = background("--open")
 
     deadline = time.monotonic() + 10
     while not opened.exists() and time.monotonic() < deadline:
