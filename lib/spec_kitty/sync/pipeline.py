@@ -22,11 +22,13 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
 from spec_kitty.queue.held import release_sendable
 from spec_kitty.queue.store import HELD, Queue
+from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
 from spec_kitty.sync.summary import SyncSummary
 
@@ -66,15 +68,17 @@ def stage_commands(options: SyncOptions) -> list[list[str]]:
     if options.max_rejections is not None:
         ack += ["--max-rejections", str(options.max_rejections)]
     return [
-        [_script("queue-export"), *queue],
-        [_script("collapse-lanes")],
-        [_script("batch-send"), *send],
-        [_script("queue-ack"), *ack],
+        [console_script("queue-export"), *queue],
+        [console_script("collapse-lanes")],
+        [console_script("batch-send"), *send],
+        [console_script("queue-ack"), *ack],
     ]
 
 
 def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary:
-    """Run one sync under the sync lock; the summary carries the exit code."""
+    """Run one sync under the sync lock; the summary carries the exit code and is recorded as
+    the last sync's."""
+    started = datetime.now(UTC)
     summary = SyncSummary()
     with SyncLock() as lock, Queue(options.queue) as queue:
         summary.released = len(release_sendable(queue))
@@ -100,6 +104,10 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
     for failure in unsent:
         summary.add_failure(failure, options.keep_failures)
     summary.exit_code = INTERRUPTED if interrupted else _exit_code(codes, summary, notify)
+    try:
+        record_last_sync(summary, started)
+    except (OSError, ScriptError) as exc:
+        notify(f"sync-now: the summary could not be kept as the last sync's ({exc})")
     return summary
 
 
@@ -199,7 +207,7 @@ def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], N
     return 0
 
 
-def _script(name: str) -> str:
+def console_script(name: str) -> str:
     """The stage's console script, from the same installation as this process."""
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)

@@ -182,7 +182,7 @@ def implement(
         "branch": branch,
         "worktree": str(worktree),
         "prompt": str(wp.path),
-        "feedback": _open_feedback(wp),
+        "feedback": open_feedback(wp),
         "forced": False,
     }
     if lane == Lane.IN_PROGRESS.value:
@@ -234,7 +234,7 @@ def implement(
     }
 
 
-def _open_feedback(wp: WorkPackage) -> str | None:
+def open_feedback(wp: WorkPackage) -> str | None:
     """The latest review feedback while the review's verdict is "has_feedback" (many WP files
     carry an empty Review Feedback section from their template)."""
     if wp.fields.get("review_status") != "has_feedback":
