@@ -6,7 +6,7 @@ summary's next steps, the last-sync record); this module only puts them side by 
 """
 
 from spec_kitty.jsonl import ScriptError
-from spec_kitty.queue.backlog import held_count, outbox_count
+from spec_kitty.queue.backlog import outbox_count
 from spec_kitty.queue.emit import outbox_path
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.categories import CATEGORIES
@@ -28,7 +28,7 @@ def sync_health() -> dict:
         stats = {"error": str(exc)}
     return {
         "queue": stats,
-        "held": held_count(stats),
+        "held": stats.get("held", 0),
         "outbox": {"events": outbox_count(), "path": str(outbox_path())},
         "failures": failures_by_category(stats.get("top_failure_reasons", [])),
         "login": login_health().to_dict(),

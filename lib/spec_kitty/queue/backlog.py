@@ -1,22 +1,8 @@
-"""Events waiting outside the queue's pending count: held in the queue, or kept in the outbox.
-
-Neither is sent by `sync-now` as it stands, so both are shown beside the queue depth.
-"""
+"""Events waiting outside the queue: kept in the outbox when the queue could not take them."""
 
 from pathlib import Path
 
 from spec_kitty.queue.emit import outbox_path
-
-HELD = "held"
-
-
-def held_count(stats: dict) -> int:
-    """Events the queue holds back rather than send (queue stats' `held`, or its `by_status`
-    count, once the queue has that status; 0 before)."""
-    held = stats.get(HELD)
-    if not isinstance(held, int):
-        held = (stats.get("by_status") or {}).get(HELD, 0)
-    return held if isinstance(held, int) else 0
 
 
 def outbox_count(path: Path | None = None) -> int:
