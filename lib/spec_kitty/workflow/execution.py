@@ -269,7 +269,7 @@ def move_task(
     reason: str | None = None,
     commit: bool = True,
 ) -> dict:
-    """Move a WP along the 7-lane model, guards first; --force (with a reason) skips them."""
+    """Move a WP along the lane model, guards first; --force (with a reason) skips them."""
     transitions.require_reason(force, reason)
     target = transitions.target_lane(to)
     state = load_state(feature)
