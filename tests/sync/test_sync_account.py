@@ -86,7 +86,7 @@ def test_dead_lettering_is_told_by_the_run_that_does_it_and_by_every_later_one(
     assert step.startswith("  schema_mismatch: the server's event schema does not accept")
     assert "then `spec-kitty sync-now` again" not in step
     assert step.endswith(
-        "now dead-lettered, which sync-now no longer sends: after the fix, "
+        "; now dead-lettered (sync-now no longer sends them): after the fix, "
         "`spec-kitty queue-requeue --all-failed`, then `spec-kitty sync-now`"
     )
     assert lines(first)[2:] == [

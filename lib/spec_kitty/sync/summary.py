@@ -52,7 +52,7 @@ NEXT_STEPS = {
 # Categories whose events a plain sync-now sends again once the cause is fixed.
 _RESENT = ("schema_mismatch", "auth_expired", "forbidden", "unknown")
 _REQUEUE = (
-    "now dead-lettered, which sync-now no longer sends: after the fix, "
+    "now dead-lettered (sync-now no longer sends them): after the fix, "
     "`spec-kitty queue-requeue --all-failed`, then `spec-kitty sync-now`"
 )
 
