@@ -55,12 +55,9 @@ class Account:
     error: str | None = None
 
     @property
-    def awaiting_action(self) -> bool:
-        """Whether some event will not be sent unless someone acts: dead-lettered, held, or
-        possibly lost in a damaged file."""
-        return bool(self.dead_lettered or self.held) or any(
-            salvage.may_have_lost for salvage in self.salvaged
-        )
+    def may_have_lost(self) -> bool:
+        """Whether a damaged queue file kept aside may hold events that could not be read."""
+        return any(salvage.may_have_lost for salvage in self.salvaged)
 
     def next_steps(self) -> dict[str, str]:
         """What to do about each figure that needs it, by figure."""

@@ -250,14 +250,16 @@ def _hold(queue: Queue, unsent: list[dict], summary: SyncSummary) -> None:
 
 def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], None]) -> int:
     """The first stage failure that is not just "some records failed", like pipefail; else 1
-    when some event failed, or waits on the user (dead-lettered, held, or in a damaged file)."""
+    when this run failed, held or dead-lettered an event, or a damaged queue file may have lost
+    some. Events held or dead-lettered by earlier runs are shown in the summary, with what to do,
+    but do not fail every later sync (a scheduled sync would otherwise fail until someone acts)."""
     for name, code in zip(STAGES, codes, strict=True):
         if code < 0:
             notify(f"sync-now: {name} was stopped by signal {-code}; nothing was lost")
             return 128 - code
         if code not in (0, EXIT_SOME_FAILED):
             return code
-    if summary.failed or any(codes) or summary.account.awaiting_action:
+    if summary.failed or any(codes) or summary.account.may_have_lost:
         return EXIT_SOME_FAILED
     return 0
 
