@@ -12,6 +12,7 @@ from common import VENV_BIN, best_of, isolated_env, scratch, write_events
 EVENTS = 100_000
 PER_BATCH = 1_000
 PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
+SECOND_PROJECT = "00000000-0000-4000-8000-00000000002a"  # contract-check's default --other-project
 
 
 def run() -> list[dict]:
@@ -29,7 +30,7 @@ def run() -> list[dict]:
         ]
         users = {
             "demo": {"password": "demo-password"},
-            "checker": {"password": "pw", "projects": [PROJECT]},
+            "checker": {"password": "pw", "projects": [PROJECT, SECOND_PROJECT]},
         }
         with ReferenceServer(root / "server.db", users=users) as server:
             fresh = _post_all(server, bodies)

@@ -4,9 +4,11 @@ A fixture is {"name", "description", "steps": [{"request", "expect", "save"?}]}.
 placeholders, filled fresh for every run so a fixture can be replayed against the same server:
 
     {{event_id:LABEL}}          a new ULID per label and run (same label, same id)
-    {{now}}                     the current UTC time, ISO-8601
+    {{now}}                     the UTC time the fixture's replay began, ISO-8601 (the same in
+                                every step, so an event sent again is the same event)
     {{project_uuid}}            a project the checking user may write to
     {{forbidden_project_uuid}}  a project the checking user may NOT write to
+    {{other_project_uuid}}      a second project the checking user may write to
     {{access_token}} {{refresh_token}}   from logging in as the checking user for this fixture
     {{username}} {{password}}
     {{forged_access_token}}     a well-formed JWT signed with a key the server does not know
@@ -39,6 +41,7 @@ SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "passwo
 _TOKEN_KEYS = ("access", "refresh")
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+DEFAULT_OTHER_PROJECT = "00000000-0000-4000-8000-00000000002a"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class CheckSettings:
     password: str
     project_uuid: str
     forbidden_project_uuid: str
+    other_project_uuid: str = DEFAULT_OTHER_PROJECT
     expired_access_token: str | None = None
     # A CA file for this check; None trusts the system's CAs, or REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
     ca_cert: str | None = None
@@ -138,9 +142,11 @@ class Replay:
         self.values: dict[str, object] = {
             "project_uuid": settings.project_uuid,
             "forbidden_project_uuid": settings.forbidden_project_uuid,
+            "other_project_uuid": settings.other_project_uuid,
             "username": settings.username,
             "password": settings.password,
             "forged_access_token": _forged_token(settings.username),
+            "now": datetime.now(UTC).isoformat(),
         }
         if settings.expired_access_token:
             self.values["expired_access_token"] = settings.expired_access_token
@@ -203,8 +209,6 @@ class Replay:
         return template
 
     def _value(self, name: str) -> object:
-        if name == "now":
-            return datetime.now(UTC).isoformat()
         if name.startswith("event_id:") and name not in self.values:
             self.values[name] = new_event_id()
         if name not in self.values:
