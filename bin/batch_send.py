@@ -13,7 +13,8 @@ POSTs them gzip-compressed to <server>/api/v1/events/batch/ with the stored logi
 one line per event the server settled:
   {"event_id", "status": "success" | "duplicate" | "rejected",
    "error"?, "error_code"?, "category"?, "event_type"?, "aggregate_id"?}
-category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, server_error, unknown.
+category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, conflict,
+server_error, unknown.
 Events the server gave no verdict on get no line (they stay queued) and a warning on stderr.
 The access token is refreshed when due and after a 401. 429 and 5xx are retried with backoff.
 Exit 0 all accepted; 1 some rejected or left without a result; 2 bad input or usage;

@@ -10,6 +10,7 @@ CATEGORIES = (
     "auth_expired",
     "unknown_lane",
     "forbidden",
+    "conflict",
     "server_error",
     "unknown",
 )
@@ -45,6 +46,7 @@ _CODES = {
         "not_a_member",
         "access_denied",
     },
+    "conflict": {"event_id_conflict", "id_conflict", "duplicate_conflict"},
     "server_error": {"internal_error", "server_fault", "storage_error", "unavailable"},
 }
 
@@ -53,6 +55,7 @@ _MESSAGES = (
     ("unknown_lane", re.compile(r"(?:\b|_)lanes?\b", re.I)),
     ("auth_expired", re.compile(r"expired|token|not authenticated|unauthori[sz]ed", re.I)),
     ("forbidden", re.compile(r"forbidden|permission|not allowed|access denied|not a member", re.I)),
+    ("conflict", re.compile(r"\bconflict", re.I)),
     (
         "schema_mismatch",
         re.compile(
