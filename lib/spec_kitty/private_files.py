@@ -9,15 +9,24 @@ from pathlib import Path
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
 
 
-def open_private(path: Path, flags: int = os.O_RDWR, exit_code: int = EXIT_STORAGE) -> int:
-    """A descriptor of `path` opened with `flags` (O_CREAT makes it owner-only); ScriptError when
-    it is a link, not a regular file, or open to others."""
+def open_unlinked(
+    path: Path, flags: int = os.O_RDWR | os.O_CREAT, exit_code: int = EXIT_STORAGE
+) -> int:
+    """A descriptor of `path` opened with `flags` (O_CREAT makes it owner-only); a symbolic link
+    planted there is refused rather than followed (opening it would create or truncate whatever
+    it points to)."""
     try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise linked(path, exit_code) from None
         raise
+
+
+def open_private(path: Path, flags: int = os.O_RDWR, exit_code: int = EXIT_STORAGE) -> int:
+    """Like open_unlinked, and also refused when `path` is not a regular file or others may read
+    or write it."""
+    fd = open_unlinked(path, flags, exit_code)
     try:
         check_private(path, os.fstat(fd), exit_code)
     except BaseException:
