@@ -120,13 +120,17 @@ def serve(
         server.bind()
     except OSError as exc:
         raise ScriptError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    warn(f"reference server on {server.url} (events in {server.store.path})")
-    warn(f"users: {', '.join(sorted(server.users.current()))}; Ctrl-C stops it")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        warn(f"warning: bound to {host}, reachable from other machines")
-    # Ctrl-C ends the server quietly; a TERM (from a script or CI) ends it the same.
+    # Ctrl-C ends the server quietly; a TERM (from a script or CI) ends it the same, even one
+    # sent the moment the address below is printed.
     signal.signal(signal.SIGTERM, _interrupt)
-    server.serve_forever()
+    try:
+        warn(f"reference server on {server.url} (events in {server.store.path})")
+        warn(f"users: {', '.join(sorted(server.users.current()))}; Ctrl-C stops it")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            warn(f"warning: bound to {host}, reachable from other machines")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
     warn("stopped")
 
 
