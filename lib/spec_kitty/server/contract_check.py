@@ -34,6 +34,7 @@ from pathlib import Path
 
 from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
+from spec_kitty.redact import blank_secrets, visible
 from spec_kitty.server.fixture_match import differences, expectation_problem
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+(?::[A-Za-z0-9_-]+)?)\}\}")
@@ -193,7 +194,7 @@ class Replay:
             error = self._redacted(body.get("error")) if isinstance(body, dict) else None
             raise ScriptError(
                 f"login as {self.settings.username!r} at {self.settings.server} failed: "
-                f"HTTP {response.status_code} {error or ''}".rstrip(),
+                f"HTTP {response.status_code} {visible(str(error or ''))}".rstrip(),
                 EXIT_AUTH,
             )
         self.values["access_token"] = body["access"]
@@ -281,7 +282,7 @@ def _redact(value: object, known: dict[str, str]) -> object:
         return [_redact(v, known) for v in value]
     if isinstance(value, str):
         for secret, name in known.items():
-            value = value.replace(secret, name)
+            value = blank_secrets(value, [secret], name)
     return value
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.redact import blank_secrets, blank_secrets_in
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.chunks import (
     DEFAULT_CHUNK_BYTES,
@@ -80,34 +81,25 @@ class BatchSender:
         self.url = options.server + BATCH_PATH
         self.tokens = tokens
         self.session = session
-        self.notify = lambda text: notify(self.scrub(text))
+        self.notify = lambda text: notify(blank_secrets(text, self._tokens()))
         self._secrets: set[str] = set()
 
-    def scrub(self, text: str) -> str:
-        """`text` with the login's tokens blanked out: a server may quote them back at us."""
+    def _tokens(self) -> set[str]:
+        """Every token this login has had during the run: a server may quote any of them."""
         self._secrets.update((self.tokens.creds.access, self.tokens.creds.refresh))
-        for secret in self._secrets:
-            text = text.replace(secret, "[token]")
-        return text
+        return self._secrets
+
+    def _answer(self, response) -> object:
+        """The JSON of `response` with every token it quotes blanked out, before any of it is cut
+        short or shown."""
+        return blank_secrets_in(_json(response), self._tokens())
 
     def settle(self, chunk: list[Outgoing]) -> Settlement:
-        """The server's verdict on `chunk`, with any server text that quotes a token scrubbed."""
-        settlement = self._settle(chunk)
-        settlement.results = [
-            {k: self.scrub(v) if isinstance(v, str) else v for k, v in result.items()}
-            if result["status"] == "rejected"
-            else result
-            for result in settlement.results
-        ]
-        settlement.warnings = [self.scrub(warning) for warning in settlement.warnings]
-        return settlement
-
-    def _settle(self, chunk: list[Outgoing]) -> Settlement:
         """The server's verdict on `chunk`, splitting it when the server says it is too large."""
         response = self._post(chunk)
         status = response.status_code
         if 200 <= status < 300:
-            items = _json(response)
+            items = self._answer(response)
             if not isinstance(items, dict) or not isinstance(items.get("results"), list):
                 raise ServerUnreachable(
                     f"the server answered HTTP {status} without a results list; "
@@ -117,9 +109,9 @@ class BatchSender:
         if status == 413:
             return self._split(chunk)
         if status == 400:
-            return self._refused(chunk, _json(response))
+            return self._refused(chunk, self._answer(response))
         if status == 403:
-            body = _json(response)
+            body = self._answer(response)
             return Settlement(results=general_rejection(chunk, body, "forbidden"))
         raise ScriptError(
             f"the server answered HTTP {status} to {self.url}; check the server URL "
