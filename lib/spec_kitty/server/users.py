@@ -68,9 +68,10 @@ def load_users_file(path: str | Path) -> dict[str, User]:
         raise ScriptError(f"cannot read users file {path}: {exc.strerror}") from None
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         kind = "TOML" if path.suffix == ".toml" else "JSON"
-        raise ScriptError(f"users file {path} is not valid {kind}: {exc}") from None
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ScriptError(f"users file {path} is not valid {kind}: {reason}") from None
     if not isinstance(data, dict) or not isinstance(data.get("users"), dict):
         raise ScriptError(f"users file {path}: expected a top-level `users` table")
     if path.stat().st_mode & 0o077:

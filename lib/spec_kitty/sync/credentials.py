@@ -170,9 +170,12 @@ class CredentialStore:
             )
         try:
             return tomllib.loads(data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:
+            # ValueError: bad TOML, bad UTF-8, or an integer too long to convert.
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise CredentialsError(
-                f"{self.path} is not valid TOML ({exc}); run `spec-kitty auth-login` to replace it"
+                f"{self.path} is not valid TOML ({reason}); run `spec-kitty auth-login` to "
+                "replace it"
             ) from None
 
     def _write(self, data: bytes) -> None:
