@@ -82,7 +82,9 @@ def _pattern(secret: str) -> re.Pattern:
 
 
 def _forms(char: str) -> list[str]:
-    forms = [re.escape(char)]
+    """The ways `char` may be written, escapes first: where the text is ambiguous (a raw `\\`
+    before another one), the longer reading is blanked, never leaving part of an escape behind."""
+    forms = []
     if char in _JSON_SHORT:
         forms.append(re.escape(_JSON_SHORT[char]))
     code = ord(char)
@@ -93,6 +95,7 @@ def _forms(char: str) -> list[str]:
     forms.append("".join("%" + _hex(byte, 2) for byte in char.encode("utf-8", "surrogatepass")))
     if char == " ":
         forms.append(r"\+")
+    forms.append(re.escape(char))
     return forms
 
 
