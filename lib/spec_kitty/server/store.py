@@ -71,10 +71,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def content_hash(event: dict) -> str:
-    """What makes two events with one id the same event: equal JSON, whatever the key order."""
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# Events are stored in this one form, keys sorted, and its hash tells two events with one id
+# apart: equal JSON, whatever the key order or spacing, is the same event.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical(event: dict) -> tuple[str, str]:
+    """The event's stored text and its content hash."""
+    text = _CANONICAL.encode(event)
+    return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 class EventStore:
@@ -189,7 +194,7 @@ class EventStore:
                 rows = []
                 for event in events:
                     key = (event["project_uuid"], event["event_id"])
-                    digest = content_hash(event)
+                    text, digest = canonical(event)
                     before = held.get(key)
                     if before is not None:
                         outcomes.append(DUPLICATE if before == digest else CONFLICT)
@@ -204,7 +209,7 @@ class EventStore:
                             username,
                             received,
                             digest,
-                            json.dumps(event, separators=(",", ":"), ensure_ascii=False),
+                            text,
                         )
                     )
                 self._db.executemany(
@@ -296,7 +301,7 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.executemany(
             "INSERT INTO events (seq, event_id, event_type, project_uuid, username, received_at,"
             " content_hash, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((*row[:6], content_hash(json.loads(row[6])), row[6]) for row in old),
+            ((*row[:6], canonical(json.loads(row[6]))[1], row[6]) for row in old),
         )
         db.execute("DROP TABLE events_before_projects")
         db.execute("COMMIT")
