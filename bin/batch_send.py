@@ -14,8 +14,9 @@ one line per event the server settled:
   {"event_id", "status": "success" | "duplicate" | "rejected",
    "error"?, "error_code"?, "category"?, "event_type"?, "aggregate_id"?,
    "details"?}
-category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, oversized_event,
-server_error, unknown; details are the server's own per-event details, when it gave any.
+category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, conflict,
+oversized_event, server_error, unknown; details are the server's own per-event details, when it
+gave any.
 Events the server gave no verdict on get no line (they stay queued) and a warning on stderr.
 The access token is refreshed when due and after a 401. 429 and 5xx are retried with backoff.
 Exit 0 all accepted; 1 some rejected or left without a result; 2 bad input or usage;

@@ -14,8 +14,8 @@ and writes one JSON line per fixture to stdout: {"fixture", "status": "pass"} or
 or {"fixture", "status": "skip", "reason"}. A summary goes to stderr; the exit code is 1 if any
 fixture failed, 3 if the server cannot be reached, 4 if the checking user cannot log in.
 
-The checking user must be allowed to write to --project and must not be allowed to write to
---forbidden-project. The password is read from stdin (--password-stdin) or from
+The checking user must be allowed to write to --project and --other-project and must not be
+allowed to write to --forbidden-project. The password is read from stdin (--password-stdin) or from
 SPEC_KITTY_CONTRACT_PASSWORD; the username may come from SPEC_KITTY_CONTRACT_USERNAME. The
 expired-token fixture needs an expired access token this server issued, in
 SPEC_KITTY_CONTRACT_EXPIRED_TOKEN; without one it is skipped. Tokens and passwords never appear
@@ -23,7 +23,8 @@ in the output.
 
 example:
   echo checker:s3cret | spec-kitty serve --user-stdin \\
-      --project checker:0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e &
+      --project checker:0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e \\
+      --project checker:00000000-0000-4000-8000-00000000002a &
   echo s3cret | contract-check --server http://127.0.0.1:8000 --username checker \\
       --password-stdin | jq -c 'select(.status != "pass")'
 """
@@ -33,6 +34,8 @@ DEFAULT_FORBIDDEN_PROJECT = "00000000-0000-4000-8000-000000000403"
 
 
 def main() -> None:
+    from spec_kitty.server.contract_check import DEFAULT_OTHER_PROJECT
+
     parser = argparse.ArgumentParser(
         prog="contract-check",
         description=HELP,
@@ -56,6 +59,11 @@ def main() -> None:
         "--forbidden-project",
         default=DEFAULT_FORBIDDEN_PROJECT,
         help=f"a project it may not write (default {DEFAULT_FORBIDDEN_PROJECT})",
+    )
+    parser.add_argument(
+        "--other-project",
+        default=DEFAULT_OTHER_PROJECT,
+        help=f"a second project the user may write (default {DEFAULT_OTHER_PROJECT})",
     )
     parser.add_argument("--fixtures", help="fixture directory (default: the shipped contracts)")
     parser.add_argument("--ca-cert", help="CA certificate to trust for https (self-signed servers)")
@@ -86,6 +94,7 @@ def _run(args) -> int:
         password=password,
         project_uuid=args.project,
         forbidden_project_uuid=args.forbidden_project,
+        other_project_uuid=args.other_project,
         expired_access_token=os.environ.get("SPEC_KITTY_CONTRACT_EXPIRED_TOKEN"),
         ca_cert=args.ca_cert,
         timeout=args.timeout,

@@ -8,16 +8,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
+from spec_kitty.private_files import open_unlinked
 
 
 @contextmanager
 def file_lock(path: Path, wait: float | None = None, busy: str | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created owner-only if missing).
+    """Hold an exclusive lock on `path` (created owner-only if missing, never through a link).
 
     With `wait` None it waits as long as it takes; otherwise it gives up after `wait` seconds with
     a ScriptError (exit 5) saying `busy`.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_unlinked(path)
     try:
         if wait is None:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -63,6 +63,10 @@ def parse_line(raw: bytes, lineno: int) -> dict:
         raise MalformedLine(lineno, f"not JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise MalformedLine(lineno, "JSON nested too deeply") from None
+    except ValueError:
+        # Python refuses to convert integers of more than a few thousand digits.
+        limit = sys.get_int_max_str_digits()
+        raise MalformedLine(lineno, f"a number of more than {limit} digits") from None
     if not isinstance(record, dict):
         raise MalformedLine(lineno, f"expected a JSON object, got {type(record).__name__}")
     return record

@@ -8,13 +8,15 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.server import ReferenceServer
 
 PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
+SECOND_PROJECT = "00000000-0000-4000-8000-00000000002a"  # contract-check's default --other-project
 PASSWORD = "checker-password"
 
 
 @pytest.fixture
 def checked_server(tmp_path):
-    """A reference server whose `checker` may write to PROJECT only, as the fixtures expect."""
-    users = {"checker": {"password": PASSWORD, "projects": [PROJECT]}}
+    """A reference server whose `checker` may write to PROJECT and SECOND_PROJECT only, as the
+    fixtures expect."""
+    users = {"checker": {"password": PASSWORD, "projects": [PROJECT, SECOND_PROJECT]}}
     with ReferenceServer(tmp_path / "contract.db", users=users) as server:
         yield server
 
@@ -41,7 +43,7 @@ def test_every_fixture_passes_against_the_reference_server(checked_server, scrip
     assert result.returncode == 0, result.stdout
     assert len(outcomes) >= 19
     assert {o["status"] for o in outcomes} == {"pass"}
-    assert "19 passed, 0 failed, 0 skipped" in result.stderr.decode()
+    assert "22 passed, 0 failed, 0 skipped" in result.stderr.decode()
 
 
 def test_fixtures_replay_again_on_the_same_server(checked_server, script):
@@ -61,13 +63,13 @@ def test_without_an_expired_token_that_fixture_is_skipped_not_failed(checked_ser
 
 
 def test_a_server_that_breaks_the_contract_gets_the_exact_difference(tmp_path, script):
-    # This user may write everywhere, so the forbidden-project fixture's event is accepted.
+    # This user may write everywhere, so the events for the forbidden project are accepted.
     users = {"checker": {"password": PASSWORD, "projects": ["*"]}}
     with ReferenceServer(tmp_path / "lax.db", users=users) as server:
         result = contract_check(script, server)
     failed = [o for o in json_lines(result.stdout) if o["status"] == "fail"]
     assert result.returncode == 1
-    assert [o["fixture"] for o in failed] == ["16-forbidden-project"]
+    assert [o["fixture"] for o in failed] == ["16-forbidden-project", "20-project-scoped-ids"]
     assert failed[0]["step"] == 1
     assert {"path": "body.results[0].status", "expected": "rejected", "found": "success"} in (
         failed[0]["differences"]

@@ -39,6 +39,10 @@ def load_or_error(path: Path) -> Credentials | None:
 
 @given(st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
 @example(b"[tokens]\naccess = 1\n")
+@example(b"[tokens]\naccess = " + b"[" * 5000 + b"]" * 5000 + b"\n")
+@example(b"[tokens]\naccess = " + b"{a = " * 3000 + b"1" + b"}" * 3000 + b"\n")
+@example(b"[tokens]\naccess_expires_at = 1" + b"0" * 5000 + b"\n")
+@example(b'[tokens]\naccess = "\\ud800"\n')
 @example(b'[tokens]\naccess="a"\nrefresh="r"\naccess_expires_at=2020-01-01\n[server]\nurl="u"\n')
 @FIXTURES
 def test_any_bytes_in_the_credentials_file_load_or_fail_clearly(tmp_path, raw):

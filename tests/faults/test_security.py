@@ -267,3 +267,94 @@ def test_a_redirect_to_another_server_is_not_followed(httpserver, status):
     assert done.returncode != 0 and f"HTTP {status}".encode() in done.stderr
     no_secrets(done.stdout, done.stderr)
     assert len(queue_rows()) == 1
+
+
+def echo_the_body(request):
+    """A login refusal quoting the request body as it arrived: the password JSON-escaped."""
+    return Response(
+        json.dumps({"error": f"no such login: {request.get_data(as_text=True)}"}),
+        401,
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("password", ['PASS"WORD-7c1e', "P\u00c4SS-7c1e", "pass word/7c1e"])
+@pytest.mark.parametrize("echo", ["json", "url"])
+def test_a_password_echoed_json_escaped_or_url_encoded_is_blanked(httpserver, password, echo):
+    from urllib.parse import quote_plus
+
+    url = httpserver.url_for("/").rstrip("/")
+    if echo == "json":
+        handler = echo_the_body
+    else:
+        quoted = quote_plus(password)
+        handler = lambda request: Response(  # noqa: E731
+            json.dumps({"error": f"see /login?password={quoted}&retry=1"}),
+            401,
+            content_type="application/json",
+        )
+    httpserver.expect_request("/api/v1/token/", method="POST").respond_with_handler(handler)
+
+    done = run(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        "demo",
+        "--password-stdin",
+        input=password.encode() + b"\n",
+    )
+
+    assert done.returncode == 4
+    said = done.stderr.decode()
+    assert "[secret]" in said, said
+    assert "7c1e" not in said, said
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\nSynced: 999, Duplicates: 0, Failed: 0\r\u202e"
+
+
+def shows_it_tamed(stderr: bytes) -> None:
+    text = stderr.decode()
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert not any(line.startswith("Synced: 999") for line in text.splitlines())
+    assert "\\x1b]0;pwned\\x07" in text and "\\nSynced: 999" in text
+
+
+def test_server_text_reaches_the_terminal_visible_and_on_one_line(httpserver):
+    url = httpserver.url_for("/").rstrip("/")
+    httpserver.expect_request("/api/v1/token/", method="POST").respond_with_json(
+        {"error": HOSTILE}, status=401
+    )
+
+    done = run(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        url,
+        "--username",
+        "demo",
+        "--password-stdin",
+        input=b"pw\n",
+    )
+
+    assert done.returncode == 4
+    assert len(done.stderr.decode().splitlines()) == 1
+    shows_it_tamed(done.stderr)
+
+
+def test_a_batch_refusal_in_hostile_text_is_shown_tamed_and_kept_tamed(httpserver):
+    store_login(httpserver.url_for("/").rstrip("/"), ACCESS, REFRESH)
+    fill_queue([envelope(0), envelope(1)])
+    httpserver.expect_request(BATCH, method="POST").respond_with_json(
+        {"error": HOSTILE}, status=400
+    )
+
+    synced = sync_now()
+    status = run("spec-kitty", "sync-status")
+
+    assert synced.returncode == 1, synced.stderr
+    shows_it_tamed(synced.stderr)
+    assert synced.stdout.decode().splitlines()[0].startswith("Synced: 0,")
+    shows_it_tamed(status.stdout + status.stderr)

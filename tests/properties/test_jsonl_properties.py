@@ -51,3 +51,19 @@ def test_pathologically_nested_json_is_a_malformed_line():
         assert str(exc) == "line 2: JSON nested too deeply"
     else:
         raise AssertionError("a 200,000-deep line was accepted")
+
+
+@given(
+    digits=st.integers(min_value=4301, max_value=40_000),
+    sign=st.sampled_from(["", "-"]),
+    before=st.integers(min_value=0, max_value=3),
+)
+def test_a_number_too_long_to_read_is_a_malformed_line_not_a_crash(digits, sign, before):
+    stream = [b"{}\n"] * before + [b'{"n": ' + sign.encode() + b"9" * digits + b"}\n"]
+    try:
+        list(read_records(stream))
+    except MalformedLine as exc:
+        assert exc.lineno == before + 1
+        assert "a number of more than" in exc.reason
+    else:
+        raise AssertionError("a number of thousands of digits was read")

@@ -122,8 +122,9 @@ def test_requeue_and_drop_touch_only_held_or_dead_lettered_events(queue):
 
 def make_old_queue(path, events) -> list[tuple]:
     """A queue file in the old schema, with pending, rejected and dead-lettered rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = sqlite3.connect(path)
+    path.chmod(0o600)  # as the queue always creates it
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(OLD_SCHEMA)
     for i, event in enumerate(events):

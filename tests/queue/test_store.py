@@ -129,6 +129,7 @@ def open_after_damage(notes):
 def test_a_file_that_is_not_a_database_is_moved_aside(spec_kitty_home):
     spec_kitty_home.mkdir(parents=True)
     (spec_kitty_home / "event-queue.db").write_bytes(b"definitely not sqlite\n" * 200)
+    (spec_kitty_home / "event-queue.db").chmod(0o600)
     notes = []
     assert open_after_damage(notes) == []
     damaged = list(spec_kitty_home.glob("event-queue.db.corrupt-*"))

@@ -201,3 +201,28 @@ def test_an_envelope_is_queued_and_exported_exactly_as_written(script):
     written = json.dumps(event, ensure_ascii=False)  # spaces after separators, unescaped text
     assert script("enqueue", input=written + "\r\n").returncode == 0
     assert script("queue-export").stdout.decode() == written + "\n"
+
+
+def test_enqueue_refuses_a_lone_surrogate_per_record_and_queues_the_rest(script, tmp_path):
+    bare = {**BARE, "payload": {**BARE["payload"], "note": "half \ud800 a pair"}}
+    envelope = status_event(note="\udc00")
+    bad_id = status_event(event_id="01JD3Q8Z7K2M4N6P8R0T2V4W6\ud800")
+    good = status_event()
+    paired = status_event(note="cat \U0001f431")  # a real pair, written as two escapes
+    text = "".join(json.dumps(r) + "\n" for r in (good, bare, envelope, bad_id, paired))
+    assert "\\ud800" in text and "\\ud83d\\udc31" in text
+
+    done = script("enqueue", "--project-uuid", PROJECT_UUID, input=text)
+
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    results = json_lines(done.stdout)
+    assert [r["status"] for r in results] == ["queued", "invalid", "invalid", "invalid", "queued"]
+    assert results[1]["reason"] == (
+        "payload.note holds a lone surrogate (half of a UTF-16 pair), which is not Unicode text"
+    )
+    assert results[2]["event_id"] == envelope["event_id"]
+    assert results[3]["event_id"] is None and results[3]["reason"].startswith("event_id holds")
+    exported = json_lines(script("queue-export").stdout)
+    assert [e["event_id"] for e in exported] == [good["event_id"], paired["event_id"]]
+    assert exported[1]["note"] == "cat \U0001f431"

@@ -138,7 +138,7 @@ def test_a_throttled_run_shows_the_servers_words_with_the_token_blanked(httpserv
     assert done.returncode == 3
     said = lines(done)[2].split('(the server said: "')[1].split('")')[0]
     assert lines(done)[2].startswith("  pending: not sent, throttled: HTTP 429 after 1 attempt(s)")
-    assert said.startswith("rate limit for token [token] reached: retry in 58 s xxx")
+    assert said.startswith("rate limit for token [secret] reached: retry in 58 s xxx")
     assert len(said) <= 200 and said.endswith("...")
     assert lines(done)[2].endswith(
         "the server asks for fewer requests: run `spec-kitty sync-now` again later"
@@ -238,6 +238,7 @@ def test_a_locked_queue_stops_the_sync_before_anything_is_sent(
 def test_a_wholly_corrupt_queue_is_shown_until_its_file_is_deleted(script, spec_kitty_home):
     spec_kitty_home.mkdir(parents=True)
     (spec_kitty_home / "event-queue.db").write_bytes(b"not a queue at all\n" * 100)
+    (spec_kitty_home / "event-queue.db").chmod(0o600)  # as the queue creates it
     store_login(closed_port_url())
 
     status = script("spec-kitty", "sync-status")

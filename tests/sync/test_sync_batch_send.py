@@ -472,7 +472,7 @@ def test_the_servers_per_event_details_are_kept_with_tokens_blanked(httpserver, 
     run([event])
 
     [result] = run.results
-    assert result["details"] == [{"path": "payload.wp_id", "found": "[token]", "expected": "WPnn"}]
+    assert result["details"] == [{"path": "payload.wp_id", "found": "[secret]", "expected": "WPnn"}]
 
 
 def test_progress_ends_with_where_the_run_ended_shown_once(httpserver, server_url):

@@ -11,6 +11,8 @@ from spec_kitty.sync.transport import RetryPolicy
         ("no_project_access", None, "forbidden"),
         ("token_expired", None, "auth_expired"),
         ("internal_error", None, "server_error"),
+        ("conflict", "project P already holds another event with event_id X", "conflict"),
+        (None, "Conflict: event id already used with other content", "conflict"),
         (None, "to_lane 'claimed' is not one of planned, doing, for_review, done", "unknown_lane"),
         (None, "payload.wp_id is a required property", "schema_mismatch"),
         (None, "user demo may not write to project 42: permission denied", "forbidden"),

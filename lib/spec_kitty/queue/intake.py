@@ -9,6 +9,7 @@ from spec_kitty.events.envelope import InvalidEvent, check_envelope
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.project import NotAProject, ProjectIdentity
 from spec_kitty.queue.store import Queue, queue_row
+from spec_kitty.strict_json import lone_surrogate_path, surrogate_problem
 
 BATCH = 2000
 
@@ -58,7 +59,7 @@ def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> l
             record = next(completed)
         else:
             text = line.decode()
-        result, row = _check(record, text)
+        result, row = _check(record, text, line)
         results.append(result)
         if row:
             rows.append(row)
@@ -69,10 +70,14 @@ def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> l
     return results
 
 
-def _check(event: dict, text: str | None) -> tuple[dict, tuple | None]:
+def _check(event: dict, text: str | None, line: bytes) -> tuple[dict, tuple | None]:
     """The envelope contract, and lanes that can be sent: an unknown lane is refused here, named
     with the accepted ones, rather than queued to be held at the next sync."""
     event_id = event.get("event_id")
+    # A \ud800 escape is valid JSON but not text: such an event can be neither stored nor sent.
+    if b"\\u" in line and (where := lone_surrogate_path(event)):
+        known = None if where == "event_id" else event_id
+        return {"event_id": known, "status": "invalid", "reason": surrogate_problem(where)}, None
     try:
         check_envelope(event)
         check_lanes(event)

@@ -27,6 +27,7 @@ from pathlib import Path
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, dumps, warn
+from spec_kitty.private_files import open_private, open_unlinked
 
 QUEUE_FILE = "event-queue.db"
 # A damaged queue is kept beside the new one as `event-queue.db.corrupt-<UTC time>`.
@@ -145,6 +146,9 @@ class Queue:
 
     def _open(self) -> sqlite3.Connection:
         ensure_private_dir(self.path.parent)
+        # The file as it was before looking: read after the damage shows, it could already be the
+        # queue another process rebuilt, which would then be salvaged a second time.
+        seen = _inode(self.path)
         try:
             return self._connect()
         except sqlite3.DatabaseError as exc:
@@ -152,12 +156,13 @@ class Queue:
                 raise self._locked() from None
             if not _is_corruption(exc):
                 raise QueueUnavailable(f"cannot open queue {self.path}: {exc}") from None
-        return self._salvage(_inode(self.path))
+        return self._salvage(seen)
 
     def _connect(self) -> sqlite3.Connection:
+        # Created owner-only; never through a planted link; refused when others may use it.
+        os.close(open_private(self.path, os.O_RDWR | os.O_CREAT))
         _check_header(self.path)
         db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        _owner_only(self.path)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
@@ -198,6 +203,7 @@ class Queue:
         # Filled beside the real name and renamed into place: no process ever opens a half-built
         # queue (it would take the missing events for synced ones).
         fresh = self.path.with_name(f"{self.path.name}.rebuilding-{os.getpid()}")
+        os.close(open_unlinked(fresh, os.O_RDWR | os.O_CREAT | os.O_TRUNC))
         db = sqlite3.connect(fresh, isolation_level=None)
         try:
             db.executescript(_SCHEMA)
@@ -578,14 +584,6 @@ def _current(db: sqlite3.Connection) -> bool:
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
     ).fetchone()
     return f"'{HELD}'" in sql
-
-
-def _owner_only(path: Path) -> None:
-    """The queue holds the user's work history: readable by its owner only (SQLite gives its
-    -wal and -shm files the same mode)."""
-    mode = path.stat().st_mode
-    if mode & 0o077:
-        os.chmod(path, mode & 0o700)
 
 
 def _inode(path: Path) -> int | None:

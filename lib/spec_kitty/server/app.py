@@ -1,4 +1,4 @@
-"""The reference server's HTTP surface, as a WSGI application (werkzeug).
+"""The reference server's HTTP surface, as a plain WSGI application.
 
     POST /api/v1/token/           {"username", "password"} -> tokens and their lifetimes
     POST /api/v1/token/refresh/   {"refresh"} -> a new access AND a new refresh token
@@ -6,44 +6,47 @@
     POST /api/v1/events/batch/    {"events": [...]} (gzip or identity) -> one result per event
     GET  /api/v1/events/          stored events of the caller's projects (?after=SEQ&limit=N)
 
-Every answer is JSON; every refusal has an `error` (and a `code` for authentication problems).
-contracts/batch-ingest.md is the full description.
+Every answer is JSON, refusals included, whatever the request held; every refusal has an `error`
+(and a `code` for authentication problems). contracts/batch-ingest.md is the full description.
 """
 
 import json
 import math
+import re
 import sys
 import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from spec_kitty.server.ingest import (
-    DEFAULT_MAX_BODY_BYTES,
-    BatchError,
-    ingest,
-    read_batch,
-    too_large,
-)
+from spec_kitty.jsonl import warn
+from spec_kitty.server.ingest import BatchError, ingest, read_batch, read_body, refused_json
+from spec_kitty.server.settings import ServerSettings
 from spec_kitty.server.store import EventStore
+from spec_kitty.server.throttle import Throttle
 from spec_kitty.server.tokens import ACCESS, REFRESH, TOKEN_REVOKED, TokenError, TokenIssuer
-from spec_kitty.server.users import User
+from spec_kitty.server.users import User, UserDirectory
+from spec_kitty.strict_json import (
+    JsonLimits,
+    JsonRefused,
+    lone_surrogate_path,
+    may_hold_lone_surrogates,
+    parse,
+    surrogate_problem,
+    utf8_text,
+)
 
 NO_PROJECT_ACCESS = "no_project_access"
 RATE_LIMITED = "rate_limited"
 DEFAULT_EVENTS_PAGE = 1000
-
-
-@dataclass
-class ServerSettings:
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    # Batch requests per user per minute; None means no limit.
-    rate_limit: int | None = None
+# Sequence numbers are SQLite integers: a larger ?after= can match nothing, and SQLite refuses it.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+LOGIN_ENDED = "this login has ended (password changed or sessions revoked); log in again"
 
 
 class Refusal(Exception):
@@ -55,6 +58,10 @@ class Refusal(Exception):
         self.body = body
         self.headers = headers or {}
 
+    @classmethod
+    def of(cls, error: BatchError) -> "Refusal":
+        return cls(error.status, error.body())
+
 
 def _unauthorized(error: TokenError) -> Refusal:
     return Refusal(
@@ -62,18 +69,26 @@ def _unauthorized(error: TokenError) -> Refusal:
     )
 
 
+def json_answer(body: dict) -> str:
+    # ASCII escapes keep every answer valid UTF-8 whatever text it quotes back.
+    return json.dumps(body, separators=(",", ":"))
+
+
 class IngestApp:
     def __init__(
         self,
         store: EventStore,
-        users: dict[str, User],
+        users: UserDirectory,
         issuer: TokenIssuer,
         settings: ServerSettings | None = None,
+        log: Callable[[str], None] = warn,
     ):
         self.store = store
         self.users = users
         self.issuer = issuer
         self.settings = settings or ServerSettings()
+        self.log = log
+        self.throttle = Throttle(self.settings.login_attempts)
         self._recent: dict[str, deque] = {}
         self._recent_lock = threading.Lock()
         self._routes = Map(
@@ -88,55 +103,81 @@ class IngestApp:
         )
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
-        request.max_content_length = self.settings.max_body_bytes
         try:
+            request = Request(environ)
             endpoint, _ = self._routes.bind_to_environ(environ).match()
             status, body, headers = 200, endpoint(request), {}
         except Refusal as refusal:
             status, body, headers = refusal.status, refusal.body, refusal.headers
-        except RequestEntityTooLarge:
-            status, body, headers = 413, too_large(self.settings.max_body_bytes).body(), {}
         except HTTPException as exc:
-            status, body, headers = exc.code or 500, {"error": exc.name}, {}
+            status, body, headers = exc.code or 400, {"error": exc.name}, {}
         except Exception:
             traceback.print_exc(file=sys.stderr)
             status, body, headers = 500, {"error": "internal server error"}, {}
         response = Response(
-            json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-            status=status,
-            mimetype="application/json",
-            headers=headers,
+            json_answer(body), status=status, mimetype="application/json", headers=headers
         )
         return response(environ, start_response)
 
+    # -- logins ---------------------------------------------------------------------------
+
     def login(self, request: Request) -> dict:
-        body = _json_object(request, "login-request.schema.json")
+        address = _address_key(request)
+        self._check_throttle("login", [address])
+        body = self._json_object(request, "login-request.schema.json")
+        keys = [_user_key(body["username"]), address]
+        self._check_throttle("login", keys)
         user = self.users.get(body["username"])
         if user is None or not user.password_matches(body["password"]):
+            self.throttle.failed(keys)
             raise Refusal(
                 401, {"error": "Invalid username or password", "code": "invalid_credentials"}
             )
-        return self._tokens_for(user)
+        sid, session_end = self.store.start_session(user.name, self.issuer.refresh_lifetime)
+        return self._tokens_for(user, sid, session_end)
 
     def refresh(self, request: Request) -> dict:
-        body = _json_object(request, "refresh-request.schema.json")
+        keys = [_address_key(request)]
+        self._check_throttle("refresh", keys)
+        body = self._json_object(request, "refresh-request.schema.json")
         try:
             claims = self.issuer.verify(body["refresh"], REFRESH)
+            keys.append(_user_key(claims["sub"]))
+            self._check_throttle("refresh", keys)
+            user = self._user(claims)
+            session_end = self.store.session_end(claims["sid"], user.name)
+            if session_end is None:
+                raise TokenError(TOKEN_REVOKED, LOGIN_ENDED)
+            if not self.store.use_refresh_token(claims["jti"]):
+                raise TokenError(TOKEN_REVOKED, "this refresh token was already used; log in again")
         except TokenError as exc:
+            self.throttle.failed(keys)
             raise _unauthorized(exc) from None
-        user = self._user(claims)
-        if not self.store.use_refresh_token(claims["jti"]):
-            raise _unauthorized(
-                TokenError(TOKEN_REVOKED, "this refresh token was already used; log in again")
-            )
-        return self._tokens_for(user)
+        return self._tokens_for(user, claims["sid"], session_end)
 
-    def _tokens_for(self, user: User) -> dict:
-        tokens = self.issuer.issue_pair(user.name)
+    def _tokens_for(self, user: User, sid: str, session_end: int) -> dict:
+        tokens = self.issuer.issue_pair(user.name, sid, session_end)
         if user.team_slug:
             tokens["team_slug"] = user.team_slug
         return tokens
+
+    def _check_throttle(self, what: str, keys: list[str]) -> None:
+        wait = self.throttle.wait(keys)
+        if wait is None:
+            return
+        self.log(
+            f"throttled a {what} ({', '.join(keys)}): {self.settings.login_attempts} failures "
+            f"in the last minute; answered 429 ({self.throttle.refused} so far)"
+        )
+        error = f"too many failed attempts; retry in {wait} s"
+        raise Refusal(429, {"error": error, "code": RATE_LIMITED}, {"Retry-After": str(wait)})
+
+    def end_sessions(self, username: str) -> int:
+        ended = self.store.end_sessions(username)
+        self.log(f"ended {ended} login(s) of {username!r}")
+        return ended
+
+    # -- sync ------------------------------------------------------------------------------
 
     def health(self, request: Request) -> dict:
         user = self._authenticated(request)
@@ -153,13 +194,11 @@ class IngestApp:
             error = f"user {user.name!r} may not write to any project"
             raise Refusal(403, {"error": error, "code": NO_PROJECT_ACCESS})
         self._count_request(user)
-        body = request.get_data(cache=False)
         try:
-            events = read_batch(
-                body, request.headers.get("Content-Encoding"), self.settings.max_body_bytes
-            )
+            body = read_body(request.environ, self.settings.max_body_bytes)
+            events = read_batch(body, request.headers.get("Content-Encoding"), self.settings)
         except BatchError as exc:
-            raise Refusal(exc.status, exc.body()) from None
+            raise Refusal.of(exc) from None
         return ingest(events, user, self.store)
 
     def list_events(self, request: Request) -> dict:
@@ -176,14 +215,17 @@ class IngestApp:
             if scheme.lower() != "bearer":
                 raise TokenError("token_missing", "send Authorization: Bearer <access token>")
             claims = self.issuer.verify(token.strip(), ACCESS)
+            user = self._user(claims)
+            if self.store.session_end(claims["sid"], user.name) is None:
+                raise TokenError(TOKEN_REVOKED, LOGIN_ENDED)
         except TokenError as exc:
             raise _unauthorized(exc) from None
-        return self._user(claims)
+        return user
 
     def _user(self, claims: dict) -> User:
         user = self.users.get(claims["sub"])
         if user is None:
-            raise _unauthorized(TokenError("token_invalid", "the token's user no longer exists"))
+            raise TokenError("token_invalid", "the token's user no longer exists")
         return user
 
     def _count_request(self, user: User) -> None:
@@ -204,36 +246,50 @@ class IngestApp:
                 )
             recent.append(now)
 
+    def _json_object(self, request: Request, schema: str) -> dict:
+        """The request's JSON object, with the string fields `schema` requires; 400 otherwise."""
+        from spec_kitty.events.contract import load_schema
 
-def _json_object(request: Request, schema: str) -> dict:
-    """The request's JSON object, with the string fields `schema` requires; 400 otherwise."""
-    from spec_kitty.events.contract import load_schema
+        required = load_schema(schema)["required"]
+        limits = JsonLimits(self.settings.max_json_depth, self.settings.max_number_length)
+        try:
+            text = utf8_text(read_body(request.environ, self.settings.max_login_bytes))
+            body = parse(text or "null", limits)
+            if may_hold_lone_surrogates(text) and (where := lone_surrogate_path(body)):
+                raise JsonRefused("is not valid JSON", surrogate_problem(where))
+        except BatchError as exc:
+            raise Refusal.of(exc) from None
+        except JsonRefused as exc:
+            raise Refusal.of(refused_json(exc, self.settings)) from None
+        if not isinstance(body, dict):
+            body = {}
+        missing = [k for k in required if not isinstance(body.get(k), str)]
+        if missing:
+            raise Refusal(
+                400,
+                {
+                    "error": f"{', '.join(required)} required",
+                    "details": [{"field": k, "error": "missing or not a string"} for k in missing],
+                },
+            )
+        return body
 
-    required = load_schema(schema)["required"]
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        details = [{"error": str(exc)}]
-        raise Refusal(
-            400, {"error": "Request body is not valid JSON", "details": details}
-        ) from None
-    if not isinstance(body, dict):
-        body = {}
-    missing = [k for k in required if not isinstance(body.get(k), str)]
-    if missing:
-        raise Refusal(
-            400,
-            {
-                "error": f"{', '.join(required)} required",
-                "details": [{"field": k, "error": "missing or not a string"} for k in missing],
-            },
-        )
-    return body
+
+def _address_key(request: Request) -> str:
+    return f"address {request.remote_addr or 'unknown'}"
+
+
+def _user_key(username: str) -> str:
+    return f"user {username!r}"
 
 
 def _int_arg(request: Request, name: str, default: int) -> int:
-    value = request.args.get(name, default)
-    try:
-        return max(0, int(value))
-    except ValueError:
-        raise Refusal(400, {"error": f"{name} must be a whole number, got {value!r}"}) from None
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(value):
+        shown = value if len(value) <= 24 else value[:21] + "..."
+        raise Refusal(
+            400, {"error": f"{name} must be a whole number below 10^18, got {shown!r}"}
+        ) from None
+    return int(value)

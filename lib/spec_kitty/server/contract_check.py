@@ -6,9 +6,11 @@ placeholders, filled fresh for every run so a fixture can be replayed against th
     {{event_id:LABEL}}          a new ULID per label and run (same label, same id)
     {{uuid:LABEL}}              a new UUID per label and run, hyphenated (an event id too)
     {{uuid_hex:LABEL}}          the same as 32 hex digits, as a bare UUID event id is sent
-    {{now}}                     the current UTC time, ISO-8601
+    {{now}}                     the UTC time the fixture's replay began, ISO-8601 (the same in
+                                every step, so an event sent again is the same event)
     {{project_uuid}}            a project the checking user may write to
     {{forbidden_project_uuid}}  a project the checking user may NOT write to
+    {{other_project_uuid}}      a second project the checking user may write to
     {{access_token}} {{refresh_token}}   from logging in as the checking user for this fixture
     {{username}} {{password}}
     {{forged_access_token}}     a well-formed JWT signed with a key the server does not know
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
+from spec_kitty.redact import blank_secrets, visible
 from spec_kitty.server.fixture_match import differences, expectation_problem
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+(?::[A-Za-z0-9_-]+)?)\}\}")
@@ -42,6 +45,7 @@ SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "passwo
 _TOKEN_KEYS = ("access", "refresh")
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+DEFAULT_OTHER_PROJECT = "00000000-0000-4000-8000-00000000002a"
 
 # A fresh value per label and run, by placeholder kind.
 _FRESH = {
@@ -58,6 +62,7 @@ class CheckSettings:
     password: str
     project_uuid: str
     forbidden_project_uuid: str
+    other_project_uuid: str = DEFAULT_OTHER_PROJECT
     expired_access_token: str | None = None
     # A CA file for this check; None trusts the system's CAs, or REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
     ca_cert: str | None = None
@@ -148,9 +153,11 @@ class Replay:
         self.values: dict[str, object] = {
             "project_uuid": settings.project_uuid,
             "forbidden_project_uuid": settings.forbidden_project_uuid,
+            "other_project_uuid": settings.other_project_uuid,
             "username": settings.username,
             "password": settings.password,
             "forged_access_token": _forged_token(settings.username),
+            "now": datetime.now(UTC).isoformat(),
         }
         if settings.expired_access_token:
             self.values["expired_access_token"] = settings.expired_access_token
@@ -197,7 +204,7 @@ class Replay:
             error = self._redacted(body.get("error")) if isinstance(body, dict) else None
             raise ScriptError(
                 f"login as {self.settings.username!r} at {self.settings.server} failed: "
-                f"HTTP {response.status_code} {error or ''}".rstrip(),
+                f"HTTP {response.status_code} {visible(str(error or ''))}".rstrip(),
                 EXIT_AUTH,
             )
         self.values["access_token"] = body["access"]
@@ -213,8 +220,6 @@ class Replay:
         return template
 
     def _value(self, name: str) -> object:
-        if name == "now":
-            return datetime.now(UTC).isoformat()
         kind, labelled, _label = name.partition(":")
         if labelled and kind in _FRESH and name not in self.values:
             self.values[name] = _FRESH[kind]()
@@ -288,7 +293,7 @@ def _redact(value: object, known: dict[str, str]) -> object:
         return [_redact(v, known) for v in value]
     if isinstance(value, str):
         for secret, name in known.items():
-            value = value.replace(secret, name)
+            value = blank_secrets(value, [secret], name)
     return value
 
 

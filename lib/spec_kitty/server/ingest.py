@@ -2,22 +2,32 @@
 
 A body that cannot be read as a batch is refused whole (BatchError, nothing stored). Otherwise
 every event gets exactly one result, in the order sent: success (stored now), duplicate (its
-event_id was stored before) or rejected (with error and error_code).
+project holds this event_id with the same content) or rejected (with error and error_code; a
+`conflict` when its project holds the id with other content).
 """
 
-import json
 import zlib
 from collections import Counter
 
-from spec_kitty.events.validate import SCHEMA_MISMATCH, UNKNOWN_LANE, event_problems
-from spec_kitty.server.store import EventStore
-from spec_kitty.server.users import User
+from werkzeug.wsgi import get_content_length, get_input_stream
 
-SUCCESS, DUPLICATE, REJECTED = "success", "duplicate", "rejected"
+from spec_kitty.events.validate import SCHEMA_MISMATCH, UNKNOWN_LANE, event_problems
+from spec_kitty.server.settings import ServerSettings
+from spec_kitty.server.store import CONFLICT, DUPLICATE, EventStore
+from spec_kitty.server.users import User
+from spec_kitty.strict_json import (
+    JsonLimits,
+    JsonRefused,
+    lone_surrogate_path,
+    may_hold_lone_surrogates,
+    parse,
+    surrogate_problem,
+    utf8_text,
+)
+
+SUCCESS, REJECTED = "success", "rejected"
 FORBIDDEN = "forbidden"
 NO_EVENTS = "No events provided"
-
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 class BatchError(Exception):
@@ -36,15 +46,32 @@ class BatchError(Exception):
         return body
 
 
-def read_batch(body: bytes, content_encoding: str | None, max_bytes: int) -> list[dict]:
+def read_body(environ: dict, max_bytes: int) -> bytes:
+    """The request body, read no further than `max_bytes` + 1 whether it came with a
+    Content-Length or chunked; 413 when it is longer."""
+    length = get_content_length(environ)
+    if length is not None and length > max_bytes:
+        raise too_large(max_bytes)
+    data = get_input_stream(environ).read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large(max_bytes)
+    return data
+
+
+def read_batch(body: bytes, content_encoding: str | None, settings: ServerSettings) -> list[dict]:
     """The events of a request body (gzip or identity); BatchError when it is not a batch."""
+    max_bytes = settings.max_body_bytes
     if len(body) > max_bytes:
         raise too_large(max_bytes)
     data = _decoded(body, (content_encoding or "identity").strip().lower(), max_bytes)
+    limits = JsonLimits(
+        settings.max_json_depth, settings.max_number_length, settings.max_batch_values
+    )
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BatchError(400, "Request body is not valid JSON", [{"error": str(exc)}]) from None
+        text = utf8_text(data)
+        document = parse(text, limits)
+    except JsonRefused as exc:
+        raise refused_json(exc, settings) from None
     if not isinstance(document, dict) or "events" not in document:
         raise BatchError(
             400,
@@ -58,10 +85,33 @@ def read_batch(body: bytes, content_encoding: str | None, max_bytes: int) -> lis
         )
     if not events:
         raise BatchError(400, NO_EVENTS)
-    malformed = [problem for i, e in enumerate(events) if (problem := _unaddressable(i, e))]
+    if len(events) > settings.max_events:
+        raise BatchError(
+            413,
+            f"Batch holds {len(events)} events; this server takes at most {settings.max_events} "
+            "per request",
+            [{"error": f"send at most {settings.max_events} events per request"}],
+        )
+    surrogates = may_hold_lone_surrogates(text)
+    if surrogates and (where := lone_surrogate_path({**document, "events": []})):
+        raise refused_json(JsonRefused("is not valid JSON", surrogate_problem(where)), settings)
+    malformed = [
+        problem for i, e in enumerate(events) if (problem := _unaddressable(i, e, surrogates))
+    ]
     if malformed:
         raise BatchError(400, f"{len(malformed)} malformed event(s); nothing was stored", malformed)
     return events
+
+
+def refused_json(refused: JsonRefused, settings: ServerSettings) -> BatchError:
+    """The answer to a body `strict_json` refused: 413 when it is about size, else 400."""
+    if refused.too_large:
+        error = (
+            f"Request body {refused.error}; this server takes at most {settings.max_events} "
+            "events per request"
+        )
+        return BatchError(413, error, [{"error": refused.detail}])
+    return BatchError(400, f"Request body {refused.error}", [{"error": refused.detail}])
 
 
 def _decoded(body: bytes, encoding: str, max_bytes: int) -> bytes:
@@ -77,12 +127,22 @@ def _decoded(body: bytes, encoding: str, max_bytes: int) -> bytes:
     try:
         data = inflater.decompress(body, max_bytes + 1)
     except zlib.error as exc:
-        raise BatchError(400, "Request body is not valid gzip data", [{"error": str(exc)}]) from exc
+        raise _not_gzip(str(exc)) from None
     if len(data) > max_bytes:
         raise too_large(max_bytes)
     if not inflater.eof:
-        raise BatchError(400, "Request body is not valid gzip data", [{"error": "truncated"}])
+        raise _not_gzip("truncated")
+    if inflater.unused_data:
+        # A second member, or anything else: the body must be exactly one gzip member.
+        raise _not_gzip(
+            f"{len(inflater.unused_data)} byte(s) after the end of the gzip member; "
+            "send exactly one gzip member"
+        )
     return data
+
+
+def _not_gzip(reason: str) -> BatchError:
+    return BatchError(400, "Request body is not valid gzip data", [{"error": reason}])
 
 
 def too_large(max_bytes: int) -> BatchError:
@@ -92,14 +152,18 @@ def too_large(max_bytes: int) -> BatchError:
     )
 
 
-def _unaddressable(index: int, event: object) -> dict | None:
-    """Why an item cannot be answered by event_id, or None when it can."""
+def _unaddressable(index: int, event: object, surrogates: bool) -> dict | None:
+    """Why an item cannot be answered by event_id or stored at all, or None when it can."""
     if not isinstance(event, dict):
         error = f"expected an object, got {_kind(event)}"
         return {"index": index, "event_id": None, "error": error}
     event_id = event.get("event_id")
     if not isinstance(event_id, str) or not event_id:
         return {"index": index, "event_id": None, "error": "event_id is missing or not a string"}
+    where = lone_surrogate_path(event) if surrogates else None
+    if where:
+        known = None if where == "event_id" else event_id
+        return {"index": index, "event_id": known, "error": surrogate_problem(where)}
     return None
 
 
@@ -118,13 +182,28 @@ def ingest(events: list[dict], user: User, store: EventStore) -> dict:
             result = {"event_id": event["event_id"], "status": SUCCESS}
         results.append(result)
     if accepted:
-        stored_now = store.store_new([event for _, event in accepted], user.name)
-        for (position, _), fresh in zip(accepted, stored_now, strict=True):
-            if not fresh:
+        outcomes = store.store_new([event for _, event in accepted], user.name)
+        for (position, event), outcome in zip(accepted, outcomes, strict=True):
+            if outcome == DUPLICATE:
                 results[position]["status"] = DUPLICATE
+            elif outcome == CONFLICT:
+                results[position] = _conflict(event)
     counts = Counter(result["status"] for result in results)
     summary = {"total": len(results), **{s: counts[s] for s in (SUCCESS, DUPLICATE, REJECTED)}}
     return {"results": results, "summary": summary}
+
+
+def _conflict(event: dict) -> dict:
+    return {
+        "event_id": event["event_id"],
+        "status": REJECTED,
+        "error": (
+            f"project {event['project_uuid']} already holds another event with event_id "
+            f"{event['event_id']}; an event id names one event for ever, so this one was not "
+            "stored"
+        ),
+        "error_code": CONFLICT,
+    }
 
 
 def _judged(event: dict, user: User) -> dict | None:

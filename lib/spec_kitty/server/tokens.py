@@ -1,10 +1,13 @@
 """Access and refresh tokens: HS256 JWTs signed with the server's own secret.
 
-Every token carries `sub` (the username), `token_type` (access or refresh), `aud`, `iat`, `exp`
-and a unique `jti`. A refresh token is good for one refresh: the store remembers each one used, so
-presenting it again is refused (rotation).
+Every token carries `sub` (the username), `token_type` (access or refresh), `aud`, `iat`, `exp`,
+a unique `jti` and `sid`, the login (session) it belongs to. A refresh token is good for one
+refresh: the store remembers each one used, so presenting it again is refused (rotation). Tokens
+refreshed from one login never outlive it, and ending the login ends them all.
 """
 
+import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
@@ -38,16 +41,19 @@ class TokenIssuer:
     access_lifetime: int = DEFAULT_ACCESS_LIFETIME
     refresh_lifetime: int = DEFAULT_REFRESH_LIFETIME
 
-    def issue_pair(self, username: str) -> dict:
-        """The token endpoint's answer (without team_slug) for `username`."""
+    def issue_pair(self, username: str, sid: str, session_end: int) -> dict:
+        """The token endpoint's answer (without team_slug) for the login `sid` of `username`,
+        which ends at `session_end` (Unix time): neither token lives past that."""
+        left = max(0, session_end - int(time.time()))
+        access_lifetime = min(self.access_lifetime, left)
         return {
-            "access": self.issue(username, ACCESS, self.access_lifetime),
-            "refresh": self.issue(username, REFRESH, self.refresh_lifetime),
-            "access_lifetime": self.access_lifetime,
-            "refresh_lifetime": self.refresh_lifetime,
+            "access": self.issue(username, ACCESS, access_lifetime, sid),
+            "refresh": self.issue(username, REFRESH, left, sid),
+            "access_lifetime": access_lifetime,
+            "refresh_lifetime": left,
         }
 
-    def issue(self, username: str, token_type: str, lifetime: int) -> str:
+    def issue(self, username: str, token_type: str, lifetime: int, sid: str) -> str:
         now = int(time.time())
         claims = {
             "sub": username,
@@ -56,8 +62,15 @@ class TokenIssuer:
             "iat": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
+            "sid": sid,
         }
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def password_mark(self, username: str, password: str) -> str:
+        """A keyed fingerprint of a user's password: it changes when the password does, and
+        tells nothing about the password to whoever reads the database without the key."""
+        message = f"{username}\0{password}".encode()
+        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
 
     def verify(self, token: object, token_type: str) -> dict:
         """The claims of a valid, unexpired token of `token_type`; TokenError otherwise."""
@@ -69,7 +82,7 @@ class TokenIssuer:
                 self.secret,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                options={"require": ["exp", "iat", "sub", "aud", "jti", "token_type"]},
+                options={"require": ["exp", "iat", "sub", "aud", "jti", "token_type", "sid"]},
             )
         except jwt.ExpiredSignatureError:
             raise TokenError(TOKEN_EXPIRED, f"the {token_type} token has expired") from None

@@ -1,6 +1,7 @@
 """Who may use the reference server, and which projects each user may write to.
 
-Users come from a small JSON or TOML file or from `--user name:password` flags. A user's
+Users come from a small JSON or TOML file (read again when it changes) or from
+`--user name:password` flags. A user's
 `projects` is a list of project UUIDs, or ["*"] for every project.
 
     [users.demo]              # TOML
@@ -13,8 +14,9 @@ Users come from a small JSON or TOML file or from `--user name:password` flags. 
 
 import hmac
 import json
+import threading
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,9 +68,10 @@ def load_users_file(path: str | Path) -> dict[str, User]:
         raise ScriptError(f"cannot read users file {path}: {exc.strerror}") from None
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         kind = "TOML" if path.suffix == ".toml" else "JSON"
-        raise ScriptError(f"users file {path} is not valid {kind}: {exc}") from None
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ScriptError(f"users file {path} is not valid {kind}: {reason}") from None
     if not isinstance(data, dict) or not isinstance(data.get("users"), dict):
         raise ScriptError(f"users file {path}: expected a top-level `users` table")
     if path.stat().st_mode & 0o077:
@@ -96,3 +99,55 @@ def users_from_flags(user_flags: Iterable[str], grant_flags: Iterable[str]) -> d
     if grants:
         raise ScriptError(f"--project names unknown user(s): {', '.join(sorted(grants))}")
     return users
+
+
+class UserDirectory:
+    """The users a running server knows: those given to it directly, and a users file read again
+    whenever it changes, so a password changed there takes effect without a restart. `on_load`
+    hears every set of users loaded, the first included."""
+
+    def __init__(
+        self,
+        users: Mapping[str, Mapping | User],
+        users_file: str | Path | None = None,
+        on_load: Callable[[dict[str, User]], None] = lambda users: None,
+    ):
+        self._given = users_from_mapping(users)
+        self._file = Path(users_file) if users_file else None
+        self._on_load = on_load
+        self._lock = threading.Lock()
+        self._seen: tuple | None = None
+        self._users = self._load(self._signature())
+
+    def get(self, name: object) -> User | None:
+        if not isinstance(name, str):
+            return None
+        return self.current().get(name)
+
+    def current(self) -> dict[str, User]:
+        signature = self._signature()
+        if signature != self._seen:
+            with self._lock:
+                if signature != self._seen:
+                    try:
+                        self._users = self._load(signature)
+                    except ScriptError as exc:
+                        self._seen = signature  # said once; the users as they were stay
+                        warn(f"users file not reloaded, the users stay as they were: {exc}")
+        return self._users
+
+    def _signature(self) -> tuple | None:
+        if self._file is None:
+            return None
+        try:
+            status = self._file.stat()
+        except OSError:
+            return ("missing",)
+        return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+    def _load(self, signature: tuple | None) -> dict[str, User]:
+        users = load_users_file(self._file) if self._file else {}
+        users.update(self._given)
+        self._seen = signature
+        self._on_load(users)
+        return users

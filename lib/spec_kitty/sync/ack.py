@@ -3,8 +3,10 @@
 Lines are applied in one transaction per read from the pipe, which is one batch-send chunk when
 the two run side by side, so an acknowledgement is on disk moments after the server gave it.
 A rejection for a fault of the server's own (category server_error) is reported but not counted
-against the event: it stays queued as it was, and is never dead-lettered for the server's sake.
-An `invalid` line (collapse-lanes' report of an event it cannot send) holds that event.
+against the event: it stays queued as it was, and is never dead-lettered for the server's sake. A
+conflict (the server holds another event under the same id) is dead-lettered at once: sending the
+event again can never change the answer. An `invalid` line (collapse-lanes' report of an event it
+cannot send) holds that event.
 """
 
 from collections.abc import Callable, Iterator
@@ -18,6 +20,7 @@ READ_SIZE = 1 << 16
 MAX_BATCH = 5000
 SHOWN_IDS = 10
 SERVER_FAULT = "server_error"
+CONFLICT = "conflict"
 
 
 @dataclass
@@ -108,9 +111,13 @@ class _Applier:
         if faults:
             results = [r for r in results if not _server_fault(r)]
         rejected = self._kept(faults)
-        for result, outcome in zip(
-            results, self.queue.ack(results, self.max_rejections), strict=True
-        ):
+        conflicts = [r for r in results if _conflict(r)]
+        if conflicts:
+            results = [r for r in results if not _conflict(r)]
+        answered = list(zip(results, self.queue.ack(results, self.max_rejections), strict=True))
+        if conflicts:
+            answered += zip(conflicts, self.queue.ack(conflicts, max_rejections=1), strict=True)
+        for result, outcome in answered:
             if outcome == "removed":
                 if result["status"] == "success":
                     summary.success += 1
@@ -163,6 +170,10 @@ class _Applier:
 
 def _server_fault(result: dict) -> bool:
     return result.get("status") == "rejected" and result.get("category") == SERVER_FAULT
+
+
+def _conflict(result: dict) -> bool:
+    return result.get("status") == "rejected" and result.get("category") == CONFLICT
 
 
 def _result(raw: bytes, lineno: int) -> dict:

@@ -9,6 +9,7 @@ else from the JWT's own `exp`, else the 2.x defaults (15 minutes, 7 days).
 from datetime import UTC, datetime, timedelta
 
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
+from spec_kitty.redact import server_text
 from spec_kitty.sync.credentials import Credentials, CredentialStore
 from spec_kitty.sync.transport import RetryPolicy, ServerUnreachable, post_with_retries
 
@@ -199,7 +200,8 @@ def _token_answer(response, what: str) -> dict:
 
 
 def _server_says(response, *secrets: str) -> str:
-    """The server's own explanation, briefly, with any of `secrets` it quotes blanked out."""
+    """The server's own explanation, briefly and fit for a terminal, with any of `secrets` it
+    quotes blanked out."""
     try:
         body = response.json()
     except ValueError:
@@ -208,7 +210,4 @@ def _server_says(response, *secrets: str) -> str:
     said = next(
         (fields[k] for k in ("detail", "error", "message") if isinstance(fields.get(k), str)), None
     )
-    said = said or response.reason or "no reason given"
-    for secret in filter(None, secrets):
-        said = said.replace(secret, "[secret]")
-    return said[:200]
+    return server_text(said or response.reason or "no reason given", secrets)

@@ -11,6 +11,7 @@ CATEGORIES = (
     "unknown_lane",
     "forbidden",
     "oversized_event",
+    "conflict",
     "server_error",
     "unknown",
 )
@@ -48,6 +49,7 @@ _CODES = {
         "access_denied",
     },
     "oversized_event": {"payload_too_large", "event_too_large", "request_too_large"},
+    "conflict": {"event_id_conflict", "id_conflict", "duplicate_conflict"},
     "server_error": {"internal_error", "server_fault", "storage_error", "unavailable"},
 }
 
@@ -56,6 +58,7 @@ _MESSAGES = (
     ("unknown_lane", re.compile(r"(?:\b|_)lanes?\b", re.I)),
     ("auth_expired", re.compile(r"expired|token|not authenticated|unauthori[sz]ed", re.I)),
     ("forbidden", re.compile(r"forbidden|permission|not allowed|access denied|not a member", re.I)),
+    ("conflict", re.compile(r"\bconflict", re.I)),
     (
         "schema_mismatch",
         re.compile(

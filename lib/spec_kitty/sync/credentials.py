@@ -8,6 +8,7 @@ Writes go to a temporary file renamed over the old one, under a lock file, so tw
 refreshing at once never leave a torn file.
 """
 
+import os
 import stat
 import tomllib
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from spec_kitty.atomic import remove_leftovers, replace_file
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
+from spec_kitty.private_files import open_private
 
 CREDENTIALS_FILE = "credentials"
 LOCK_SUFFIX = ".lock"
@@ -149,16 +151,15 @@ class CredentialStore:
 
     def _read(self) -> dict:
         try:
-            mode = self.path.stat().st_mode
+            fd = open_private(self.path, os.O_RDONLY, EXIT_AUTH)
         except FileNotFoundError:
             raise CredentialsError(
                 f"not logged in (no {self.path}); run `spec-kitty auth-login`"
             ) from None
-        if mode & 0o077:
-            raise CredentialsError(
-                f"{self.path} is readable or writable by others (mode "
-                f"{stat.S_IMODE(mode):03o}); refusing to use it. Fix it with: chmod 600 {self.path}"
-            )
+        except ScriptError as exc:
+            raise CredentialsError(str(exc)) from None
+        with os.fdopen(fd, "rb") as opened:
+            data = opened.read()
         folder = self.path.parent
         folder_mode = folder.stat().st_mode
         if folder_mode & 0o002:
@@ -168,15 +169,13 @@ class CredentialStore:
                 f"refusing to use the login in it. Fix it with: chmod 700 {folder}"
             )
         try:
-            return tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            return tomllib.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            # ValueError: bad TOML, bad UTF-8, or an integer too long to convert.
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
             raise CredentialsError(
-                f"{self.path} is not valid TOML ({exc}); run `spec-kitty auth-login` to replace it"
-            ) from None
-        except OSError as exc:
-            raise CredentialsError(
-                f"cannot read {self.path} ({exc.strerror}); it should be a file only you can "
-                "read: remove it and run `spec-kitty auth-login`"
+                f"{self.path} is not valid TOML ({reason}); run `spec-kitty auth-login` to "
+                "replace it"
             ) from None
 
     def _write(self, data: bytes) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError
+from spec_kitty.private_files import open_unlinked
 
 LOCK_FILE = "sync.lock"
 
@@ -21,7 +22,7 @@ class SyncLock:
 
     def __enter__(self) -> "SyncLock":
         ensure_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_unlinked(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

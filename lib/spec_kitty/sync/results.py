@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from spec_kitty.jsonl import MalformedLine, dumps
+from spec_kitty.redact import visible
 from spec_kitty.sync.categories import CATEGORIES, categorize
 from spec_kitty.sync.chunks import Outgoing
 
@@ -50,10 +51,10 @@ def rejection(
     category: object = None,
     details: object = None,
 ) -> dict:
-    message = error if isinstance(error, str) and error else _text(error) or "rejected"
+    message = _text(error, limit=500) or "rejected"
     line = {"event_id": event.event_id, "status": REJECTED, "error": message}
     if isinstance(code, str) and code:
-        line["error_code"] = code
+        line["error_code"] = visible(code, 60)
     event_type, aggregate_id, carries_lane = event.described()
     line["category"] = (
         category
@@ -103,11 +104,12 @@ def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
     if unknown_ids:
         settlement.warnings.append(
             f"the server answered for {len(unknown_ids)} event id(s) that were not sent "
-            f"(first: {unknown_ids[0]!r}); ignored"
+            f"(first: {visible(repr(unknown_ids[0]), 60)}); ignored"
         )
     for status, ids in odd_statuses.items():
         settlement.warnings.append(
-            f"the server answered status {status} for {len(ids)} event(s) (first: {ids[0]}); "
+            f"the server answered status {visible(status, 60)} for {len(ids)} event(s) "
+            f"(first: {ids[0]}); "
             "expected success, duplicate or rejected, so they stay queued"
         )
     missing = [e.event_id for e in settlement.unsettled if e.event_id not in odd_ids]
@@ -216,6 +218,7 @@ def _known_category(value: object) -> str | None:
 
 
 def _text(value: object, limit: int = 300) -> str:
+    """Server text as it may be shown: one line, control characters visible, cut to `limit`."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -224,4 +227,4 @@ def _text(value: object, limit: int = 300) -> str:
         text = "; ".join(value)
     else:
         text = dumps(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return visible(text, limit)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.redact import blank_secrets, blank_secrets_in, server_text
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.categories import OVERSIZED
 from spec_kitty.sync.chunks import (
@@ -38,8 +39,7 @@ from spec_kitty.sync.transport import (
     RetryPolicy,
     ServerUnreachable,
     post_with_retries,
-    server_text,
-    shortened,
+    response_text,
 )
 
 BATCH_PATH = "/api/v1/events/batch/"
@@ -93,39 +93,32 @@ class BatchSender:
         self.notify = lambda text: notify(self.scrub(text))
         self._secrets: set[str] = set()
 
-    def scrub(self, text: str) -> str:
-        """`text` with the login's tokens blanked out: a server may quote them back at us."""
+    def _tokens(self) -> set[str]:
+        """Every token this login has had during the run: a server may quote any of them."""
         self._secrets.update((self.tokens.creds.access, self.tokens.creds.refresh))
-        for secret in self._secrets:
-            text = text.replace(secret, "[token]")
-        return text
+        return self._secrets
+
+    def _answer(self, response) -> object:
+        """The JSON of `response` with every token it quotes blanked out, before any of it is cut
+        short or shown."""
+        return blank_secrets_in(_json(response), self._tokens())
 
     def settle(self, chunk: list[Outgoing]) -> Settlement:
-        """The server's verdict on `chunk`, with any server text that quotes a token scrubbed."""
+        """The server's verdict on `chunk`. Every token the server's words quote is blanked: in
+        its JSON as it is read (`_answer`), in the text of a refusal or a failure here."""
         try:
             settlement = self._settle(chunk)
         except ServerUnreachable as exc:
             raise self._scrubbed(exc) from None
-        settlement.results = [
-            self._blanked(result) if result["status"] == "rejected" else result
-            for result in settlement.results
-        ]
         settlement.warnings = [self.scrub(warning) for warning in settlement.warnings]
         return settlement
 
-    def _blanked(self, value):
-        """`value` (server text, or JSON holding it) with every string scrubbed."""
-        if isinstance(value, str):
-            return self.scrub(value)
-        if isinstance(value, dict):
-            return {key: self._blanked(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self._blanked(item) for item in value]
-        return value
+    def scrub(self, text: str) -> str:
+        return blank_secrets(text, self._tokens())
 
     def _said(self, text: str | None) -> str | None:
-        """The server's words as shown: tokens blanked first, then cut short."""
-        return shortened(self.scrub(text)) if text else None
+        """The server's words as shown: tokens blanked first, then one line, cut short."""
+        return server_text(text, self._tokens()) if text else None
 
     def _scrubbed(self, exc: ServerUnreachable) -> ServerUnreachable:
         """The failure with the server's words in it, and every token it quotes blanked."""
@@ -140,7 +133,7 @@ class BatchSender:
         response = self._post(chunk)
         status = response.status_code
         if 200 <= status < 300:
-            items = _json(response)
+            items = self._answer(response)
             if not isinstance(items, dict) or not isinstance(items.get("results"), list):
                 raise ServerUnreachable(
                     f"the server answered HTTP {status} without a results list",
@@ -148,17 +141,17 @@ class BatchSender:
                     SERVER_ERROR,
                     f"HTTP {status} without a results list",
                     status,
-                    server_text(response),
+                    response_text(response),
                 )
             return settle_results(chunk, items["results"])
         if status == 413:
             return self._split(chunk, response)
         if status == 400:
-            return self._refused(chunk, _json(response))
+            return self._refused(chunk, self._answer(response))
         if status == 403:
-            body = _json(response)
+            body = self._answer(response)
             return Settlement(results=general_rejection(chunk, body, "forbidden"))
-        said = self._said(server_text(response))
+        said = self._said(response_text(response))
         raise ScriptError(
             f"the server answered HTTP {status} to {self.url}"
             + (f' (it said: "{said}")' if said else "")
@@ -198,7 +191,7 @@ class BatchSender:
     def _split(self, chunk: list[Outgoing], response) -> Settlement:
         if len(chunk) == 1:
             event = chunk[0]
-            said = self._said(server_text(response))
+            said = self._said(response_text(response))
             return Settlement(
                 results=[
                     rejection(

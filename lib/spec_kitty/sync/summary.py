@@ -40,6 +40,13 @@ NEXT_STEPS = {
         "an event that can never fit can be dropped once dead-lettered, with "
         "`spec-kitty queue-drop --event-id ID`"
     ),
+    "conflict": (
+        "the server already holds other events under these ids in your project (sent first by "
+        "someone else, or an altered copy): resending cannot replace them, so they were set "
+        "aside. `spec-kitty sync-now --report FILE` names them; ask the project's admin who sent "
+        "the server's copies and to remove them, then `spec-kitty queue-requeue` and "
+        "`spec-kitty sync-now`"
+    ),
     "server_error": (
         "the server failed on these events and they stay queued, nothing counted against them: "
         "run `spec-kitty sync-now` later, and tell the server's operators if it keeps happening"

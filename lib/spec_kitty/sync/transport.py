@@ -18,7 +18,6 @@ RETRYABLE = {429, 500, 502, 503, 504}
 # What the sync says after any of these: the caller of a login says something else.
 STAY_QUEUED = "nothing was lost, the events stay queued"
 # Most of a server's own words shown beside a refusal.
-SERVER_TEXT_LIMIT = 200
 
 OFFLINE, THROTTLED, SERVER_ERROR = "offline", "throttled", "server_error"
 
@@ -153,16 +152,17 @@ def post_with_retries(
                 THROTTLED if status == 429 else SERVER_ERROR,
                 f"HTTP {status} after {attempt + 1} attempt(s)",
                 status,
-                server_text(response),
+                response_text(response),
             )
         notify(f"server answered HTTP {response.status_code}; retrying in {delay:.1f}s")
         time.sleep(delay)
         attempt += 1
 
 
-def server_text(response: requests.Response) -> str | None:
+def response_text(response: requests.Response) -> str | None:
     """The server's own words in an answer, on one line: a JSON body's error, detail or message,
-    else the body's text. Whole, so that secrets can be blanked before it is `shortened`."""
+    else the body's text. Whole, so that secrets can be blanked before it is cut short
+    (spec_kitty.redact.server_text)."""
     try:
         body = response.json()
     except ValueError:
@@ -175,10 +175,6 @@ def server_text(response: requests.Response) -> str | None:
     if said is None:
         said = response.text
     return " ".join(said.split()) or None
-
-
-def shortened(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def retry_after(response: requests.Response) -> float | None:

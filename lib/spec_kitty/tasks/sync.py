@@ -28,6 +28,7 @@ def auth_login(
     import sys
     from getpass import getpass
 
+    from spec_kitty.homes import ensure_private_dir
     from spec_kitty.jsonl import ScriptError, warn
     from spec_kitty.sync.auth import login
     from spec_kitty.sync.credentials import CredentialsError, CredentialStore
@@ -40,6 +41,8 @@ def auth_login(
     except CredentialsError:
         stored = None
     url = check_server_url(resolve_server(server, stored), allow_insecure_http)
+    # A folder the tokens could not be kept safe in is refused before the password is sent.
+    ensure_private_dir(store.path.parent)
     try:
         username = username or os.environ.get(USERNAME_ENV) or input("Username: ").strip()
         if password_stdin:
