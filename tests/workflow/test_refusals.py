@@ -73,3 +73,20 @@ def test_a_deleted_worktree_git_keeps_locked_names_the_commands(planned):
     git(root, "worktree", "prune")
     assert implement(root, load_feature(root, slug), "WP01", "me")["started"] is False
     assert worktree.is_dir()
+
+
+def test_an_unreadable_journal_is_named(planned):
+    root, slug = planned
+    journal = root / ".git" / "spec-kitty-journal.json"
+    journal.write_text("{half")
+
+    with pytest.raises(ScriptError, match=f"{journal} is not a journal spec-kitty can read"):
+        move_task(root, load_feature(root, slug), "WP01", "claimed", "me")
+
+
+def test_a_feature_created_without_commit_is_announced_once(project):
+    create_feature(project, "Checkout flow", None, commit=False)
+    finished = create_feature(project, "Checkout flow", None)
+
+    assert finished["feature"] == "001-checkout-flow" and finished["committed"] is True
+    assert len(queued("FeatureCreated")) == 1

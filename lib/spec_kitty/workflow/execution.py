@@ -190,7 +190,8 @@ def implement(
         if not worktree.is_dir():
             known = branch in git.local_branches(root)
             git.add_worktree(root, worktree, branch, None if known else target)
-        return {**result, "lane": lane, "base": wp.fields.get("base_branch"), "started": False}
+        base = wp.fields.get("base_branch")
+        return {**result, "lane": lane, "base": base, "started": False}
     if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
         raise transitions.TransitionRefused(
             f"{wp_id} is {lane}; implement starts a planned work package "
@@ -204,15 +205,13 @@ def implement(
             base_branch = wp.fields.get("base_branch") or target
             base_commit = wp.fields.get("base_commit") or git.rev_parse(root, base_branch)
             if not worktree.is_dir():
-                git.add_worktree(root, worktree, branch, None)
-                changes.on_rollback(lambda: git.remove_worktree(root, worktree, None))
+                changes.add_worktree(worktree, branch, None)
         else:
             base_branch = choose_base(root, feature, wp, target, branches)
             base_commit = git.rev_parse(root, base_branch)
             if base_commit is None:
                 raise ScriptError(f"branch {base_branch} has no commits yet; commit to it first")
-            git.add_worktree(root, worktree, branch, base_commit)
-            changes.on_rollback(lambda: git.remove_worktree(root, worktree, branch))
+            changes.add_worktree(worktree, branch, base_commit)
         targets = [Lane.CLAIMED, Lane.IN_PROGRESS] if lane == Lane.PLANNED else [Lane.IN_PROGRESS]
         move = Move(state, wp, targets, actor, force, reason, execution_mode="worktree")
         at = utc_timestamp()
@@ -220,18 +219,20 @@ def implement(
         forced = f" (forced: {reason})" if force else ""
         note = f"{lane} -> in_progress{forced}: implementation started in {WORKTREES}/{branch}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
-        committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit)
-    sent = [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
-    records.send(root, [records.status_changed(e) for e in events] + sent)
-    return {
-        **result,
-        "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
-        "lane": Lane.IN_PROGRESS.value,
-        "base": base_branch,
-        "started": True,
-        "forced": force,
-        "committed": committed,
-    }
+        changes.queue(
+            [records.status_changed(e) for e in events]
+            + [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
+        )
+        result = {
+            **result,
+            "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
+            "lane": Lane.IN_PROGRESS.value,
+            "base": base_branch,
+            "started": True,
+            "forced": force,
+        }
+        committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit, result)
+    return {**result, "committed": committed}
 
 
 def _open_feedback(wp: WorkPackage) -> str | None:
@@ -290,19 +291,20 @@ def move_task(
     move = Move(state, wp, targets, actor, force=force, reason=reason or note)
     with Changeset(root) as changes:
         events = record(changes, move, {}, entries)
-        committed = changes.commit(f"{feature.slug} {wp_id}: {current} -> {target.value}", commit)
-    sent = [records.status_changed(e) for e in events]
-    if note:
-        sent.append(records.history_added(feature.slug, wp_id, "note", note))
-    records.send(root, sent + follow_ups(state, wp_id, before))
-    return {
-        "feature": feature.slug,
-        "wp_id": wp_id,
-        "from_lane": current,
-        "to_lane": target.value,
-        "forced": force,
-        "committed": committed,
-    }
+        sent = [records.status_changed(e) for e in events]
+        if note:
+            sent.append(records.history_added(feature.slug, wp_id, "note", note))
+        changes.queue(sent + follow_ups(state, wp_id, before))
+        result = {
+            "feature": feature.slug,
+            "wp_id": wp_id,
+            "from_lane": current,
+            "to_lane": target.value,
+            "forced": force,
+        }
+        message = f"{feature.slug} {wp_id}: {current} -> {target.value}"
+        committed = changes.commit(message, commit, result)
+    return {**result, "committed": committed}
 
 
 def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
@@ -355,18 +357,18 @@ def review(
     fields = {"review_status": status, "reviewed_by": actor}
     with Changeset(root) as changes:
         events = record(changes, move, fields, entries)
-        committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit)
-    sent = [records.wp_assigned(feature.slug, wp_id, actor, "review")]
-    sent += [records.status_changed(e) for e in events]
-    sent.append(records.history_added(feature.slug, wp_id, "review", feedback or "approved"))
-    records.send(root, sent + follow_ups(state, wp_id, before))
-    return {
-        "feature": feature.slug,
-        "wp_id": wp_id,
-        "verdict": verdict,
-        "to_lane": target.value,
-        "committed": committed,
-    }
+        sent = [records.wp_assigned(feature.slug, wp_id, actor, "review")]
+        sent += [records.status_changed(e) for e in events]
+        sent.append(records.history_added(feature.slug, wp_id, "review", feedback or "approved"))
+        changes.queue(sent + follow_ups(state, wp_id, before))
+        result = {
+            "feature": feature.slug,
+            "wp_id": wp_id,
+            "verdict": verdict,
+            "to_lane": target.value,
+        }
+        committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit, result)
+    return {**result, "committed": committed}
 
 
 def _read_feedback(path: Path | None) -> str:
