@@ -20,6 +20,8 @@ from spec_kitty.workflow.features import (
 from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 from spec_kitty.workflow.status_log import utc_timestamp
+from spec_kitty.workflow.tasks_md import near_misses, repeated_subtask
+from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.workspace import check_target_branch
 
 
@@ -137,11 +139,7 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
     from spec_kitty.workflow.state import load_state
 
     state = load_state(feature)
-    if not state.sections:
-        raise ScriptError(
-            f"{tasks_md} has no work package sections; start each with a heading such as "
-            "`## WP01: Title`"
-        )
+    _check_tasks_md(tasks_md, state.sections)
     dependencies = {wp: pkg.dependencies for wp, pkg in state.packages.items()}
     for section in state.sections:
         dependencies.setdefault(section.wp_id, section.dependencies or [])
@@ -173,6 +171,28 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
         message = f"Finalize tasks of {slug}: {len(created)} new work package file(s)"
         committed = changes.commit(message, commit, result)
     return {**result, "committed": committed}
+
+
+def _check_tasks_md(tasks_md: Path, sections: list) -> None:
+    """ScriptError naming the line an author got wrong, and the form it should take: a heading
+    meant for a work package that is not read as one (its section would be left out), no
+    section at all, or a subtask id used twice."""
+    misses = near_misses(read_text(tasks_md), plain=not sections)
+    if misses:
+        lineno, line, expected = misses[0]
+        more = f" ({len(misses) - 1} more line(s) like it)" if len(misses) > 1 else ""
+        raise ScriptError(
+            f"{tasks_md} line {lineno}: `{line.strip()}` is not read as a work package "
+            f"heading; write it as `{expected}`{more}"
+        )
+    if not sections:
+        raise ScriptError(
+            f"{tasks_md} has no work package sections; start each with a heading such as "
+            "`## WP01: Title`"
+        )
+    repeated = repeated_subtask(sections, str(tasks_md))
+    if repeated:
+        raise ScriptError(repeated)
 
 
 def check_dependency_graph(dependencies: dict[str, list[str]], where: str) -> None:
