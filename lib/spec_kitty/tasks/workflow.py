@@ -5,18 +5,22 @@ Each prints what a person needs on stdout, or with --json one JSON object; warni
 Every task imports its modules inside its body so `spec-kitty` starts quickly.
 """
 
-from spec_kitty.events.lanes import LANE_ALIASES, Lane
+from spec_kitty.events.lanes import LANE_ALIASES, Lane, display_lane
 from spec_kitty.tasks.base import task
 
 FEATURE = "the feature's slug or number (needed when there are several)"
 NO_COMMIT = "write the files but do not commit them"
 JSON = "print the result as one JSON object"
 AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
-# What --to takes: every lane, with the older names that mean it, e.g. "in_progress (doing)".
-LANE_CHOICES = ", ".join(
-    lane.value + "".join(f" ({name})" for name, same in LANE_ALIASES.items() if same == lane)
-    for lane in Lane
-)
+
+
+def _lane_choice(lane: Lane) -> str:
+    """A lane as --to takes it: `doing (in_progress)` where a 4-lane name means it too."""
+    names = [name for name, same in LANE_ALIASES.items() if same == lane]
+    return f"{' or '.join(names)} ({lane.value})" if names else lane.value
+
+
+LANE_CHOICES = ", ".join(_lane_choice(lane) for lane in Lane)
 
 
 def _emit(result: dict, as_json: bool, text: str) -> None:
@@ -146,7 +150,8 @@ def implement(
     branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
     forced = " (forced)" if result["forced"] else ""
     lines = [
-        f"{chosen_wp} is {result['lane']}{forced} in {result['worktree']} (branch {branch})",
+        f"{chosen_wp} is {display_lane(result['lane'])}{forced} in {result['worktree']} "
+        f"(branch {branch})",
         f"prompt: {result['prompt']}",
     ]
     if result["feedback"]:
@@ -202,7 +207,8 @@ def move_task(
         commit=not no_commit,
     )
     forced = " (forced)" if result["forced"] else ""
-    _emit(result, json, f"{chosen_wp}: {result['from_lane']} -> {result['to_lane']}{forced}")
+    moved = f"{display_lane(result['from_lane'])} -> {display_lane(result['to_lane'])}"
+    _emit(result, json, f"{chosen_wp}: {moved}{forced}")
 
 
 @task(
@@ -253,7 +259,7 @@ def review(
         feedback_file=Path(feedback) if feedback else None,
         commit=not no_commit,
     )
-    _emit(result, json, f"{chosen_wp}: {result['verdict']}, now {result['to_lane']}")
+    _emit(result, json, f"{chosen_wp}: {result['verdict']}, now {display_lane(result['to_lane'])}")
 
 
 @task(help={"feature": FEATURE, "json": JSON})

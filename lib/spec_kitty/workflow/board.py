@@ -2,7 +2,7 @@
 files disagree with the status log (or, before there is a log, a lane folder with a stale
 frontmatter)."""
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, display_lane, lane_fields
 from spec_kitty.workflow.state import FeatureState
 
 
@@ -17,10 +17,10 @@ def board(state: FeatureState) -> dict:
             {
                 "wp_id": wp_id,
                 "title": pkg.title,
-                "lane": lanes[wp_id],
+                **lane_fields(lanes[wp_id]),
                 "lane_from": source,
                 "dependencies": [
-                    {"wp_id": d, "lane": lanes.get(d, "missing")} for d in pkg.dependencies
+                    {"wp_id": d, **lane_fields(lanes.get(d, "missing"))} for d in pkg.dependencies
                 ],
                 "path": str(pkg.path.relative_to(state.feature.root)),
             }
@@ -78,9 +78,11 @@ def render_text(data: dict) -> str:
         ):
             continue
         members = by_lane.get(lane, [])
-        lines.append(f"\n{lane} ({len(members)})")
+        lines.append(f"\n{display_lane(lane)}: {len(members)}")
         for package in members:
-            deps = ", ".join(f"{d['wp_id']} {d['lane']}" for d in package["dependencies"])
+            deps = ", ".join(
+                f"{d['wp_id']} {display_lane(d['lane'])}" for d in package["dependencies"]
+            )
             lines.append(
                 f"  {package['wp_id']}  {package['title']}" + (f"  [deps: {deps}]" if deps else "")
             )

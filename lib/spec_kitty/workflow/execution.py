@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, display_lane, lane_fields
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
@@ -191,10 +191,10 @@ def implement(
             known = branch in git.local_branches(root)
             git.add_worktree(root, worktree, branch, None if known else target)
         base = wp.fields.get("base_branch")
-        return {**result, "lane": lane, "base": base, "started": False}
+        return {**result, **lane_fields(lane), "base": base, "started": False}
     if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
         raise transitions.TransitionRefused(
-            f"{wp_id} is {lane}; implement starts a planned work package "
+            f"{wp_id} is {display_lane(lane)}; implement starts a planned work package "
             f"(see `spec-kitty board --feature {feature.slug}`)"
         )
     if not force:
@@ -217,7 +217,8 @@ def implement(
         at = utc_timestamp()
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
         forced = f" (forced: {reason})" if force else ""
-        note = f"{lane} -> in_progress{forced}: implementation started in {WORKTREES}/{branch}"
+        started = f"{display_lane(lane)} -> {display_lane(Lane.IN_PROGRESS)}{forced}"
+        note = f"{started}: implementation started in {WORKTREES}/{branch}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
         changes.queue(
             [records.status_changed(e) for e in events]
@@ -226,7 +227,7 @@ def implement(
         result = {
             **result,
             "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
-            "lane": Lane.IN_PROGRESS.value,
+            **lane_fields(Lane.IN_PROGRESS.value),
             "base": base_branch,
             "started": True,
             "forced": force,
@@ -280,13 +281,14 @@ def move_task(
     current = before[wp_id]
     if force:
         if current == target.value:
-            raise transitions.TransitionRefused(f"{wp_id} is already in {target.value}")
+            raise transitions.TransitionRefused(f"{wp_id} is already in {display_lane(target)}")
         targets = [target]
     else:
         targets = transitions.steps(wp_id, current, target)
         _guard(root, feature, state, wp, current, target)
     at = utc_timestamp()
-    text = f"{current} -> {target.value}" + (f" (forced: {reason})" if force else "")
+    moved = f"{display_lane(current)} -> {display_lane(target)}"
+    text = moved + (f" (forced: {reason})" if force else "")
     entries = [(ACTIVITY, activity_line(at, actor, text + (f": {note}" if note else "")))]
     move = Move(state, wp, targets, actor, force=force, reason=reason or note)
     with Changeset(root) as changes:
@@ -298,11 +300,11 @@ def move_task(
         result = {
             "feature": feature.slug,
             "wp_id": wp_id,
-            "from_lane": current,
-            "to_lane": target.value,
+            **lane_fields(current, "from_"),
+            **lane_fields(target.value, "to_"),
             "forced": force,
         }
-        message = f"{feature.slug} {wp_id}: {current} -> {target.value}"
+        message = f"{feature.slug} {wp_id}: {current} -> {target.value}"  # as logged
         committed = changes.commit(message, commit, result)
     return {**result, "committed": committed}
 
@@ -336,7 +338,7 @@ def review(
     before = state.lanes()
     if before[wp_id] != Lane.FOR_REVIEW.value:
         raise transitions.TransitionRefused(
-            f"{wp_id} is {before[wp_id]}; review takes a work package in for_review "
+            f"{wp_id} is {display_lane(before[wp_id])}; review takes a work package in for_review "
             f"(`spec-kitty move-task {wp_id} --to for_review`)"
         )
     at = utc_timestamp()
@@ -365,7 +367,7 @@ def review(
             "feature": feature.slug,
             "wp_id": wp_id,
             "verdict": verdict,
-            "to_lane": target.value,
+            **lane_fields(target.value, "to_"),
         }
         committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit, result)
     return {**result, "committed": committed}
