@@ -27,3 +27,7 @@ bench *args:
 # The reference ingest server on 127.0.0.1 (see `spec-kitty serve --help`).
 serve *args:
     {{bin}}/spec-kitty serve {{args}}
+
+# The README's picture of the dashboard, from the demo's kind of data (needs Debian's chromium).
+screenshot:
+    {{bin}}/python tests/dashboard/screenshot.py docs/dashboard.png

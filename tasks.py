@@ -2,8 +2,9 @@
 
 import sys
 
-from invoke import task
+from invoke import Exit, task
 from spec_kitty.tasks import build_namespace
+from spec_kitty.tasks.base import task as kitty_task
 
 PY = sys.executable
 
@@ -28,6 +29,27 @@ def bench(c, json=False):
     c.run(f"{PY} tests/bench/run.py" + (" --json" if json else ""))
 
 
+@kitty_task(
+    help={
+        "cache": "folder for the downloaded releases, reused by later runs "
+        "(default ~/.cache/spec-kitty-release-hashes)",
+        "out": "the table to write (default templates/spec-kitty-hashes.json)",
+    }
+)
+def release_hashes(c, cache=None, out=None):
+    """Hash the default files of every spec-kitty-cli release on PyPI into the shipped table."""
+    from pathlib import Path
+
+    from spec_kitty.runtime import stock_build
+
+    table = Path(out) if out else stock_build.default_table()
+    cache_dir = Path(cache).expanduser() if cache else stock_build.default_cache()
+    report = stock_build.build(cache_dir, table)
+    print(stock_build.summary(report, table), file=sys.stderr)
+    if report.skipped:
+        raise Exit(code=1)
+
+
 ns = build_namespace()
-for developer_task in (test, lint, bench):
+for developer_task in (test, lint, bench, release_hashes):
     ns.add_task(developer_task)

@@ -1,4 +1,4 @@
-"""collapse-lanes: rewrite status-event lanes from the 7-lane model to the 4 sync lanes."""
+"""collapse-lanes: rewrite status-event lanes from the canonical model to the 4 sync lanes."""
 
 import argparse
 import sys
@@ -8,13 +8,15 @@ from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps, read_records, run_script, 
 HELP = """\
 Reads events as JSON lines on stdin and writes them to stdout with the from_lane/to_lane of every
 WPStatusChanged payload collapsed to the sync lanes (planned, doing, for_review, done):
-claimed, in_progress, blocked -> doing; canceled -> done. Other events pass through untouched.
-An event with an unknown lane is not passed on: an error record
-{"event_id", "event_type", "aggregate_id", "status": "invalid", "reason"} goes to stderr, and
-the exit code is 1.
+claimed, in_progress, blocked -> doing; canceled, approved -> done; in_review -> for_review;
+genesis -> planned. Other events pass through untouched. An event with an unknown lane is not
+passed on: an error record {"event_id", "event_type", "aggregate_id", "status": "invalid",
+"category": "unknown_lane", "reason", "expected"} goes to stderr, and the exit code is 1.
+queue-ack reads such records too and holds those events (sync-now does this by itself).
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack
+  queue-export | collapse-lanes 2>unsent.jsonl | batch-send | queue-ack; queue-ack <unsent.jsonl
 """
 
 
@@ -29,7 +31,7 @@ def main() -> None:
 
 
 def _run() -> int:
-    from spec_kitty.events.collapse import collapse_event
+    from spec_kitty.events.collapse import collapse_event, unsent_record
     from spec_kitty.events.lanes import UnknownLane
 
     failed = 0
@@ -39,8 +41,7 @@ def _run() -> int:
             write(dumps(collapse_event(event)) + "\n")
         except UnknownLane as exc:
             failed += 1
-            unsent = {key: event.get(key) for key in ("event_id", "event_type", "aggregate_id")}
-            warn(dumps({**unsent, "status": "invalid", "reason": str(exc)}))
+            warn(dumps(unsent_record(event, exc)))
     return EXIT_SOME_FAILED if failed else 0
 
 

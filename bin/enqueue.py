@@ -10,7 +10,8 @@ Reads JSON lines on stdin: full event envelopes, or bare records
 {"event_type", "aggregate_id", "payload"} that it completes with event id, Lamport clock, node id,
 timestamp and the project identity (from --project-uuid/--project-slug or the current project's
 .kittify/config.yaml). Writes one result line per input, in order:
-{"event_id", "status": "queued" | "duplicate" | "invalid", "reason"?}.
+{"event_id", "status": "queued" | "duplicate" | "invalid", "reason"?}. A status change with a
+lane that is neither canonical nor an alias is invalid: the reason names it and the accepted ones.
 Exit 0 when every record was queued or already queued, 1 when some were invalid, 2 on a malformed
 line (the lines before it are queued), 5 when the queue is locked or the disk is full.
 

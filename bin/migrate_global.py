@@ -8,17 +8,22 @@ from spec_kitty.jsonl import read_records, run_script, stdin_bytes, write_record
 
 HELP = """\
 Installs or updates the package defaults in $KITTIFY_HOME (default ~/.kittify: templates/,
-missions/, manifest.json), then migrates each PROJECT given: files of its .kittify/ identical to
-a shipped default are removed, customised ones are kept (moved out of 1.x locations), configuration
-is left alone, and the project is marked migrated. With PROJECT "-", project directories are read
-from stdin as JSON lines {"project": "/path/to/repo"}.
+missions/, manifest.json; files spec-kitty itself manages there are left alone), then migrates
+each PROJECT given: every file of its .kittify/ is compared with the defaults of every spec-kitty
+release and of this toolkit; unmodified copies are removed, edited and project-only files are
+kept byte for byte (moved out of 1.x locations), a mission this toolkit does not ship is kept
+whole, configuration is left alone except that a config.yaml without a sync identity gets one,
+.worktrees/ is ignored, and the project is marked migrated and committed (--no-commit: not).
+With PROJECT "-", project directories are read from stdin as JSON lines {"project": "/path"}.
 
 Writes one JSON line per file to stdout: {"scope": "global"|"project", "action", "path", "to"?,
-"reason"?, "home"|"project", "dry_run"}, action one of install, update, unchanged,
-skip-user-edited, retire (global); remove-identical, remove-duplicate, move-override,
-keep-override, untouched-config, conflict, mark-migrated (project). A summary per runtime goes to
-stderr. Running it again changes nothing and says so. Exit 1 when a project had conflicts (that
-project is left unchanged).
+"origin"?, "reason"?, "home"|"project", "dry_run"}; project paths are relative to the project.
+Actions: install, update, unchanged, skip-user-edited, skip-spec-kitty, retire (global);
+remove-identical, remove-duplicate, move-override, keep-override, keep-mission,
+untouched-config, add-identity, ignore-worktrees, conflict, mark-migrated (project). Origins:
+"stock 1.0.3" (a spec-kitty release's default), "toolkit default 0.1.0", "edited",
+"project-only", "configuration". A summary per runtime goes to stderr. Running it again changes
+nothing and says so. Exit 1 when a project had conflicts (that project is left unchanged).
 
 example:
   find ~/code -maxdepth 2 -name .kittify -printf '{"project": "%h"}\\n' \\
@@ -34,18 +39,20 @@ def main() -> None:
     )
     parser.add_argument("projects", nargs="*", metavar="PROJECT", help="project directory, or -")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument(
+        "--no-commit", action="store_true", help="change each project's files, commit nothing"
+    )
     args = parser.parse_args()
     run_script("migrate-global", lambda: _run(args))
 
 
 def _run(args) -> int:
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
-    from spec_kitty.runtime.migrate import ensure_global_runtime, migrate_project, raise_conflicts
+    from spec_kitty.runtime.migrate import migrate, raise_conflicts
 
-    _emit(ensure_global_runtime(dry_run=args.dry_run), args.dry_run)
     conflicted = 0
-    for project in _projects(args.projects):
-        report = migrate_project(project, dry_run=args.dry_run)
+    projects = _projects(args.projects)
+    for report in migrate(projects, dry_run=args.dry_run, commit=not args.no_commit):
         _emit(report, args.dry_run)
         try:
             raise_conflicts(report)

@@ -12,10 +12,13 @@ Reads result lines {"event_id", "status", ...} (as batch-send writes them) on st
 them to the queue, one transaction per chunk of lines as they arrive: success and duplicate remove
 the event; rejected keeps it with retry_count + 1, the time and the reason, and dead-letters it
 (status failed) after --max-rejections, except that a rejection for the server's own fault
-(category server_error) leaves the event as it was. Result ids not in the queue are reported on
-stderr. Writes to stdout one line per rejection, {...the result, "outcome": "rejected" |
-"dead_lettered" | "kept", "retry_count"}, and last a summary line {"summary": {"success",
-"duplicate", "rejected", "dead_lettered", "kept", "unknown_event", "ignored"}}.
+(category server_error) leaves the event as it was. An "invalid" line, as collapse-lanes writes
+to stderr for an event it cannot send, holds that event with its reason: it is not exported
+again until requeued or released by sync-now (see sync-diagnose). Result ids not in the queue are
+reported on stderr. Writes to stdout one line per rejection or hold, {...the result, "outcome":
+"rejected" | "dead_lettered" | "kept" | "held", "retry_count"}, and last a summary line
+{"summary": {"success", "duplicate", "rejected", "dead_lettered", "kept", "held",
+"unknown_event", "ignored"}}.
 Exit 0 when every result was applied, 1 when some named unknown events or statuses, 2 on a
 malformed line (the lines before it are applied), 5 when the queue is locked or the disk is full.
 
@@ -24,6 +27,7 @@ interrupted sync is still applied; it stops when the sender stops.
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack
+  queue-export | collapse-lanes 2>unsent.jsonl | batch-send | queue-ack; queue-ack <unsent.jsonl
 """
 
 

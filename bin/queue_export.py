@@ -9,8 +9,9 @@ from spec_kitty.jsonl import run_script
 HELP = """\
 Writes the events of the offline queue to stdout, one JSON envelope per line, in FIFO order
 (timestamp, then arrival). By default only pending events; dead-lettered (failed) events are
-included with --include-failed, or chosen alone with --status failed. Lanes stay canonical:
-pipe through collapse-lanes before sending.
+included with --include-failed, or chosen alone with --status failed; held events (which cannot
+be sent as they are) only with --status held, so no sync offers them again. Lanes stay
+canonical: pipe through collapse-lanes before sending.
 
 example:
   queue-export --limit 100 | collapse-lanes | validate-events
@@ -18,6 +19,8 @@ example:
 
 
 def main() -> None:
+    from spec_kitty.queue.store import STATUSES
+
     parser = argparse.ArgumentParser(
         prog="queue-export", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -25,7 +28,7 @@ def main() -> None:
     parser.add_argument("--limit", type=positive_int, help="export at most N events")
     parser.add_argument(
         "--status",
-        choices=("pending", "failed"),
+        choices=STATUSES,
         default="pending",
         help="which events (default pending)",
     )

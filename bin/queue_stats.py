@@ -8,11 +8,12 @@ from spec_kitty.jsonl import run_script, write_record
 
 HELP = """\
 Writes one JSON object to stdout: queue file, depth (pending events), dead_lettered (failed)
-count, counts by status, the oldest pending event's timestamp and age in seconds, the
-retry-count distribution, the most frequent event types and the most frequent failure reasons.
+count, held count (events that cannot be sent as they are), counts by status, the oldest pending
+event's timestamp and age in seconds, the retry-count distribution, the most frequent event
+types, the most frequent failure reasons, and every reason events are held for.
 
 example:
-  queue-stats | jq '.depth, .top_failure_reasons'
+  queue-stats | jq '.depth, .top_failure_reasons, .held_reasons'
 """
 
 

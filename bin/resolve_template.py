@@ -20,7 +20,9 @@ prompt, or "mission" for the mission's mission.yaml, whose name may then be left
 Writes one JSON line per request to stdout: {"name", "mission", "kind", "path", "tier"}, tier one
 of project-mission, project, global-mission, global, package; or {"name", "mission", "kind",
 "error"} when it cannot be resolved (exit code 1 at the end). With --explain each line also lists
-"looked_in": every [tier, path] tried, in order.
+"looked_in": every [tier, path] tried, in order, and "skipped": every [tier, path, why] passed
+over (spec-kitty's own stock copies in the shared global runtime, which it rewrites on every
+start and whose placeholders are not ours).
 
 Tiers: <project>/.kittify/missions/<mission>/templates/, <project>/.kittify/templates/,
 $KITTIFY_HOME/missions/<mission>/templates/, $KITTIFY_HOME/templates/, the package defaults.
@@ -47,6 +49,7 @@ def main() -> None:
 
 
 def _run(args) -> int:
+    from spec_kitty.runtime.notice import tell_if_unmigrated
     from spec_kitty.runtime.resolve import (
         DEFAULT_MISSION,
         TemplateError,
@@ -56,6 +59,8 @@ def _run(args) -> int:
     )
 
     root = find_project(Path(args.project) if args.project else None)
+    if root is not None:
+        tell_if_unmigrated(root)
     failed = 0
     for request in read_records(stdin_bytes()):
         kind = "template" if request.get("kind") is None else request["kind"]
@@ -69,12 +74,13 @@ def _run(args) -> int:
             else:
                 found = resolve_template(request.get("name"), request.get("mission"), root, kind)
             record = {**echo, "path": str(found.path), "tier": found.tier}
-            looked = found.looked_in
+            looked, skipped = found.looked_in, found.skipped
         except TemplateError as exc:
             failed += 1
-            record, looked = {**echo, "error": str(exc)}, exc.looked_in
+            record, looked, skipped = {**echo, "error": str(exc)}, exc.looked_in, exc.skipped
         if args.explain:
             record["looked_in"] = [[tier, str(path)] for tier, path in looked]
+            record["skipped"] = [[tier, str(path), why] for tier, path, why in skipped]
         write_record(sys.stdout, record)
     if failed:
         warn(f"resolve-template: {failed} request(s) could not be resolved")

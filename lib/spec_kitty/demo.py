@@ -8,6 +8,7 @@ is narrated in one line.
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -293,6 +294,17 @@ def failure(demo: Demo) -> None:
     demo.run("spec-kitty", "sync-now", ok=(1,))
 
 
+def dashboard_command(demo: Demo) -> str:
+    """How to open `spec-kitty dashboard` on the demo's repository and homes."""
+    homes = " ".join(
+        f"{name}={shlex.quote(demo.env[name])}" for name in ("SPEC_KITTY_HOME", "KITTIFY_HOME")
+    )
+    return (
+        f"cd {shlex.quote(str(demo.repo))} && {homes} "
+        f"{shlex.quote(str(BIN / 'spec-kitty'))} dashboard --open"
+    )
+
+
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="spec-kitty-demo-"))
     demo = Demo(root)
@@ -306,6 +318,10 @@ def main() -> None:
         demo.stop_server()
     print(
         f"\nDemo done: the server is stopped; the repository, homes and server data are in {root}"
+    )
+    print(
+        "See the board and the sync health of the demo's data as a live page "
+        f"(Ctrl-C stops it):\n  {dashboard_command(demo)}"
     )
 
 

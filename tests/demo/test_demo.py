@@ -1,13 +1,16 @@
-"""`just demo` end to end: it succeeds, narrates, stops its server, keeps to its temp folder and
-never shows a token."""
+"""`just demo` end to end: it succeeds, narrates, stops its server, keeps to its temp folder,
+never shows a token, and ends with the command that opens the dashboard on its data."""
 
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 
 @pytest.mark.slow
@@ -61,3 +64,40 @@ def test_the_demo_runs_the_whole_product_and_leaks_nothing(tmp_path, isolated_ho
             assert token not in path.read_text(errors="replace"), path
     assert oct((credentials.stat().st_mode) & 0o777) == "0o600"
     assert Path(credentials.parent).stat().st_mode & 0o777 == 0o700
+
+    dashboard_on_the_demos_data(done.stdout)
+
+
+def dashboard_on_the_demos_data(output: str) -> None:
+    """The demo's last line opens the dashboard on its data: the same command, detached and
+    without a browser, serves the demo's board and sync health."""
+    last = output.rstrip("\n").splitlines()[-1].strip()
+    assert last.endswith("spec-kitty dashboard --open")
+    directory, command = last.removeprefix("cd ").split(" && ")
+    *homes, program, _task, _open = shlex.split(command)
+    env = {**os.environ, **dict(home.split("=", 1) for home in homes)}
+    repo = shlex.split(directory)[0]
+    started = subprocess.run(
+        [program, "dashboard", "--background", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    base = f"http://127.0.0.1:{json.loads(started.stdout)['port']}"
+    try:
+        board = requests.get(f"{base}/api/board", timeout=10).json()
+        health = requests.get(f"{base}/api/sync", timeout=10).json()
+    finally:
+        subprocess.run([program, "dashboard", "--stop"], cwd=repo, env=env, check=True)
+    [feature] = board["features"]
+    assert {card["wp_id"]: card["lane"] for card in feature["work_packages"]} == {
+        "WP01": "done",
+        "WP02": "done",
+        "WP03": "done",
+    }
+    assert health["login"]["username"] == "demo"
+    assert health["last_sync"]["line"] == "Synced: 0, Duplicates: 0, Failed: 1 (schema_mismatch: 1)"
+    assert [f["category"] for f in health["failures"]] == ["schema_mismatch"]

@@ -74,7 +74,7 @@ def test_repeated_rejections_dead_letter_visibly_and_can_be_requeued(queue):
     assert exported_ids(queue) == [good["event_id"]]
     assert exported_ids(queue, statuses=("failed",)) == [bad["event_id"]]
     assert queue.stats()["dead_lettered"] == 1
-    assert queue.requeue_failed() == 1
+    assert queue.requeue(("failed",)) == [bad["event_id"]]
     assert set(exported_ids(queue)) == {bad["event_id"], good["event_id"]}
 
 
@@ -89,7 +89,7 @@ def test_stats_describe_a_mixed_queue(queue):
     queue.add(rows(created))
     stats = queue.stats(top=1)
     assert stats["depth"] == 4
-    assert stats["by_status"] == {"pending": 4, "failed": 0}
+    assert stats["by_status"] == {"pending": 4, "failed": 0, "held": 0}
     assert 29 * 60 < stats["oldest_event_age_seconds"] < 31 * 60
     assert stats["top_event_types"] == [{"event_type": "WPStatusChanged", "count": 3}]
 

@@ -8,28 +8,32 @@ import warnings
 
 import pytest
 from kittify_project import (
+    CONFIG_1X,
     CONFIG_YAML,
     CUSTOM_PLAN,
     CUSTOM_RESEARCH_PLAN,
     CUSTOM_REVIEW,
     EXPECTED_ACTIONS,
+    REMOVED,
     SD,
+    SPEC_KITTY_EDITED,
+    SPEC_KITTY_EXPECTED,
+    SPEC_KITTY_STOCK,
+    add_spec_kitty_copies,
     shipped,
+    spec_kitty_table,
     tree,
     write_fresh_project,
     write_legacy_project,
 )
 from spec_kitty.jsonl import ScriptError
+from spec_kitty.runtime import stock
 from spec_kitty.runtime.legacy import LEGACY, MIGRATED, project_state
-from spec_kitty.runtime.manifest import (
-    content_hash,
-    known_default_hashes,
-    read_manifest,
-    shipped_files,
-)
+from spec_kitty.runtime.manifest import content_hash, read_manifest, shipped_files
 from spec_kitty.runtime.migrate import (
     MigrationConflict,
     action_records,
+    describe,
     ensure_global_runtime,
     mark_project_migrated,
     migrate_project,
@@ -50,6 +54,14 @@ def legacy(tmp_path):
     return write_legacy_project(tmp_path / "shop")
 
 
+@pytest.fixture
+def spec_kitty_releases(tmp_path, monkeypatch):
+    """The spec-kitty release table replaced by one of the tests' own stock files."""
+    table = spec_kitty_table(tmp_path / "spec-kitty-hashes.json")
+    monkeypatch.setattr(stock, "DEFAULT", table)
+    return table
+
+
 def migrate(root, notes=None, dry_run=False):
     say = notes.append if notes is not None else lambda _: None
     return ensure_global_runtime(notify=say, dry_run=dry_run), migrate_project(
@@ -59,6 +71,10 @@ def migrate(root, notes=None, dry_run=False):
 
 def by_path(report):
     return {action["path"]: action for action in report["actions"]}
+
+
+def actions_of(report):
+    return {path: action["action"] for path, action in by_path(report).items()}
 
 
 def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, legacy):
@@ -73,11 +89,10 @@ def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, le
     )
 
     actions = by_path(project)
-    assert {rel: a["action"] for rel, a in actions.items() if rel != "runtime.json"} == (
-        EXPECTED_ACTIONS
+    assert actions_of(project) == EXPECTED_ACTIONS
+    assert actions[".kittify/templates/commands/review.md"]["to"] == (
+        ".kittify/command-templates/review.md"
     )
-    assert actions["runtime.json"]["action"] == "mark-migrated"
-    assert actions["templates/commands/review.md"]["to"] == "command-templates/review.md"
 
     after = tree(legacy / ".kittify")
     assert set(after) == {
@@ -87,19 +102,83 @@ def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, le
         "scripts/bash/check-prerequisites.sh",
         "active-mission",
         "templates/plan-template.md",
+        "templates/house-style.md",
         "command-templates/review.md",
         f"{SD}/templates/task-prompt-template.md",
         "missions/research/command-templates/plan.md",
+        "missions/research/templates/plan-template.md",
         "missions/custom-audit/mission.yaml",
         "runtime.json",
     }
-    for unchanged in ("config.yaml", "memory/constitution.md", "templates/plan-template.md"):
+    for unchanged in ("metadata.yaml", "memory/constitution.md", "templates/plan-template.md"):
         assert after[unchanged] == before[unchanged]
     assert after["command-templates/review.md"] == CUSTOM_REVIEW.encode()
     assert after["missions/research/command-templates/plan.md"] == CUSTOM_RESEARCH_PLAN.encode()
+    assert after["config.yaml"].decode().startswith(CONFIG_1X)
     assert project_state(legacy) == MIGRATED
-    assert "removed 9 unmodified copy(ies) of shipped defaults" in notes[-1]
+    assert f"removed {REMOVED} stock copy(ies) the global runtime serves" in notes[-1]
     assert "moved 2 override(s) out of 1.x locations" in notes[-1]
+    assert "added the sync identity" in notes[-1]
+
+
+def test_each_file_reports_its_origin(home, legacy):
+    origins = {
+        path: a.get("origin") for path, a in by_path({"actions": plan_project(legacy)}).items()
+    }
+
+    assert origins[f".kittify/{SD}/mission.yaml"].startswith("toolkit default ")
+    assert origins[".kittify/templates/checklist-template.md"].startswith("toolkit default ")
+    assert origins[".kittify/templates/house-style.md"] == "project-only"
+    assert origins[".kittify/missions/custom-audit/mission.yaml"] == "project-only"
+    assert origins[".kittify/metadata.yaml"] == "configuration"
+    # software-dev's default, copied into research: research's own customisation, not stock.
+    assert not origins[".kittify/missions/research/templates/plan-template.md"].startswith(
+        ("stock", "toolkit")
+    )
+
+
+def test_spec_kitty_stock_copies_go_edits_stay_and_an_unshipped_mission_stays_whole(
+    home, legacy, spec_kitty_releases
+):
+    add_spec_kitty_copies(legacy)
+
+    report = migrate(legacy)[1]
+
+    found = {path: (a["action"], a.get("origin")) for path, a in by_path(report).items()}
+    assert {path: found[path] for path in SPEC_KITTY_EXPECTED} == SPEC_KITTY_EXPECTED
+    kittify = legacy / ".kittify"
+    for rel in SPEC_KITTY_STOCK:
+        kept = "documentation" in rel
+        assert (kittify / rel).exists() == (kept and "/commands/" not in rel), rel
+    assert (kittify / "missions/documentation/command-templates/plan.md").read_bytes() == (
+        SPEC_KITTY_STOCK["missions/documentation/commands/plan.md"][0]
+    )
+    for rel, data in SPEC_KITTY_EDITED.items():
+        assert (kittify / rel).read_bytes() == data
+    doc = resolve_template("spec-template.md", "documentation", legacy)
+    assert doc.tier == "project-mission"
+    assert resolve_mission("documentation", legacy).tier == "project-mission"
+    plan = resolve_template("plan-template.md", "software-dev", legacy)
+    assert (plan.tier, plan.path.read_bytes()) == (
+        "project-mission",
+        SPEC_KITTY_EDITED[f"{SD}/templates/plan-template.md"],
+    )
+    dry = describe(report)
+    assert any(
+        line.split()[:3] == ["remove", "stock", "1.0.2..1.0.3"] and line.endswith("implement.md")
+        for line in dry
+    )
+
+
+def test_a_file_is_compared_with_its_own_path_only(home, legacy, spec_kitty_releases):
+    """Bytes spec-kitty shipped for one mission, found in another, are that mission's own."""
+    moved = SPEC_KITTY_STOCK[f"{SD}/templates/tasks-template.md"][0]
+    (legacy / ".kittify/missions/research/templates/tasks-template.md").write_bytes(moved)
+
+    planned = by_path({"actions": plan_project(legacy)})
+
+    copy = planned[".kittify/missions/research/templates/tasks-template.md"]
+    assert copy["action"] == "keep-override" and not copy["origin"].startswith("stock")
 
 
 def test_after_migration_overrides_win_and_the_rest_comes_from_the_global_runtime(home, legacy):
@@ -131,7 +210,11 @@ def test_second_run_changes_nothing_and_says_so(home, legacy):
 
     assert not glob["changed"] and not project["changed"]
     assert {a["action"] for a in glob["actions"]} == {"unchanged"}
-    assert {a["action"] for a in project["actions"]} == {"keep-override", "untouched-config"}
+    assert {a["action"] for a in project["actions"]} == {
+        "keep-override",
+        "keep-mission",
+        "untouched-config",
+    }
     assert tree(legacy) == project_before and tree(home) == home_before
     assert (home / "manifest.json").stat().st_mtime_ns == manifest_mtime
     assert "is up to date" in notes[0] and "nothing to change" in notes[0]
@@ -146,12 +229,13 @@ def test_dry_run_prints_the_plan_and_changes_nothing(home, legacy):
     assert tree(legacy) == before
     assert not home.exists()
     assert glob["changed"] and not glob["applied"]
-    assert {rel: a["action"] for rel, a in by_path(project).items() if rel != "runtime.json"} == (
-        EXPECTED_ACTIONS
-    )
+    assert actions_of(project) == EXPECTED_ACTIONS
     assert notes[0].endswith(f"would install {len(shipped_files())} file(s)")
-    assert "would remove 9 unmodified copy(ies)" in notes[1]
+    assert f"would remove {REMOVED} stock copy(ies)" in notes[1]
     assert project_state(legacy) == LEGACY
+    lines = describe(project)
+    assert len(lines) == len(EXPECTED_ACTIONS)
+    assert any(line.startswith("edit") and "config.yaml" in line for line in lines)
 
 
 def test_action_records_name_their_runtime_and_whether_it_was_a_dry_run(home, legacy):
@@ -179,17 +263,19 @@ def test_second_project_reuses_the_global_runtime(home, legacy, tmp_path):
     assert project_state(other) == MIGRATED and project["changed"]
 
 
-def test_a_copy_of_an_earlier_release_default_is_not_a_customisation(legacy):
-    old_spec = b"# Feature Specification (0.0.9)\n\nOlder wording of the default.\n"
+def test_a_copy_of_an_earlier_release_default_is_not_a_customisation(legacy, tmp_path, monkeypatch):
+    old_spec = b"# Feature Specification (0.9)\n\nOlder wording of the default.\n"
     (legacy / ".kittify/templates/spec-template.md").write_bytes(old_spec)
-    known = known_default_hashes()
-    assert by_path({"actions": plan_project(legacy, known)})["templates/spec-template.md"][
-        "action"
-    ] == ("keep-override")
+    planned = by_path({"actions": plan_project(legacy)})
+    assert planned[".kittify/templates/spec-template.md"]["action"] == "keep-override"
 
-    known.setdefault("templates/spec-template.md", set()).add(content_hash(old_spec))
-    planned = by_path({"actions": plan_project(legacy, known)})
-    assert planned["templates/spec-template.md"]["action"] == "remove-identical"
+    table = spec_kitty_table(
+        tmp_path / "with-old.json", {"templates/spec-template.md": (old_spec, ["0.9.0"])}
+    )
+    monkeypatch.setattr(stock, "DEFAULT", table)
+    planned = by_path({"actions": plan_project(legacy)})
+    assert planned[".kittify/templates/spec-template.md"]["action"] == "remove-identical"
+    assert planned[".kittify/templates/spec-template.md"]["origin"] == "stock 0.9.0"
 
 
 def test_release_hashes_record_the_defaults_this_version_ships():
@@ -252,7 +338,9 @@ def test_a_colliding_1x_file_stops_the_migration_before_any_change(home, legacy)
     with pytest.raises(MigrationConflict) as raised:
         raise_conflicts(report)
     assert raised.value.exit_code == 1
-    assert "templates/commands/review.md -> command-templates/review.md" in str(raised.value)
+    assert ".kittify/templates/commands/review.md -> .kittify/command-templates/review.md" in str(
+        raised.value
+    )
     assert project_state(legacy) == LEGACY
 
 
@@ -319,3 +407,61 @@ def test_workflow_commands_refresh_a_global_runtime_left_by_another_version(home
     ]
     assert len(notes) == 2
     assert ensure_current_global_runtime(notify=notes.append) is None
+
+
+def test_spec_kitty_s_own_files_in_the_shared_global_runtime_are_left_and_skipped(
+    home, tmp_path, monkeypatch
+):
+    """spec-kitty 2.x rewrites ~/.kittify/missions/ with its defaults on every start."""
+    ensure_global_runtime(notify=lambda _: None)
+    theirs = b"# Feature Specification: [FEATURE NAME]\n"
+    table = spec_kitty_table(
+        tmp_path / "t.json", {f"{SD}/templates/spec-template.md": (theirs, ["2.1.3"])}
+    )
+    monkeypatch.setattr(stock, "DEFAULT", table)
+    (home / SD / "templates/spec-template.md").write_bytes(theirs)
+    before = tree(home)
+
+    found = resolve_template("spec-template.md", "software-dev", None)
+
+    assert found.tier == "package"
+    assert found.path.read_bytes() == shipped(f"{SD}/templates/spec-template.md")
+    assert [(tier, why) for tier, _path, why in found.skipped] == [
+        ("global-mission", "stock copy of spec-kitty 2.1.3, which spec-kitty manages; not used")
+    ]
+    manifest = json.loads((home / "manifest.json").read_text())
+    (home / "manifest.json").write_text(json.dumps({**manifest, "version": "0.0.9"}))
+    report = ensure_global_runtime(notify=lambda _: None)
+    spec = by_path(report)[f"{SD}/templates/spec-template.md"]
+    assert (spec["action"], spec["origin"]) == ("skip-spec-kitty", "stock 2.1.3")
+    assert (home / SD / "templates/spec-template.md").read_bytes() == theirs
+    assert {k: v for k, v in tree(home).items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
+
+
+def test_a_global_file_the_user_edited_is_still_used(home):
+    ensure_global_runtime(notify=lambda _: None)
+    mine = b"# My spec template for every project\n"
+    (home / SD / "templates/spec-template.md").write_bytes(mine)
+
+    found = resolve_template("spec-template.md", "software-dev", None)
+
+    assert (found.tier, found.path.read_bytes(), found.skipped) == ("global-mission", mine, ())
+
+
+def test_spec_kitty_s_stock_missions_are_not_offered(home, tmp_path, monkeypatch):
+    from spec_kitty.runtime.resolve import TemplateError, available_missions
+
+    ensure_global_runtime(notify=lambda _: None)
+    theirs = b"name: Plan Kitty\n"
+    (home / "missions/plan").mkdir(parents=True)
+    (home / "missions/plan/mission.yaml").write_bytes(theirs)
+    table = spec_kitty_table(
+        tmp_path / "t.json", {"missions/plan/mission.yaml": (theirs, ["2.1.3"])}
+    )
+    monkeypatch.setattr(stock, "DEFAULT", table)
+
+    assert "plan" not in available_missions(None)
+    with pytest.raises(TemplateError, match="skipped: global-mission .*spec-kitty 2.1.3"):
+        resolve_mission("plan", None)

@@ -100,13 +100,16 @@ def test_an_unmigrated_project_resolves_from_its_own_kittify_only(home, tmp_path
     legacy = write_legacy_project(tmp_path / "old")
     ensure_global_runtime(notify=lambda _: None)  # installed for another project already
 
-    found = resolve_template("tasks-template.md", None, legacy)
-    assert (found.tier, found.path) == ("project", legacy / ".kittify/templates/tasks-template.md")
+    found = resolve_template("checklist-template.md", None, legacy)
+    assert (found.tier, found.path) == (
+        "project",
+        legacy / ".kittify/templates/checklist-template.md",
+    )
     mission_copy = resolve_template("spec-template.md", None, legacy)
     assert mission_copy.tier == "project-mission"
 
     with pytest.raises(UnmigratedProject) as raised:
-        resolve_template("checklist-template.md", None, legacy)
+        resolve_template("tasks-template.md", None, legacy)
     message = str(raised.value)
     assert "1.x" in message and "run `spec-kitty migrate`" in message and str(legacy) in message
     assert {tier for tier, _ in raised.value.looked_in} == {"project-mission", "project"}

@@ -5,6 +5,7 @@ import json
 from kittify_project import (
     CUSTOM_PLAN,
     EXPECTED_ACTIONS,
+    REMOVED,
     SHIPPED,
     json_lines,
     tree,
@@ -91,10 +92,11 @@ def test_explain_lists_every_tier_in_order_and_normal_use_prints_nothing(script,
 def test_resolve_template_in_a_1x_project_says_to_migrate(script, tmp_path):
     legacy = write_legacy_project(tmp_path / "old")
     done = script(
-        "resolve-template", "--project", str(legacy), input=requests({"name": "checklist-template"})
+        "resolve-template", "--project", str(legacy), input=requests({"name": "tasks-template"})
     )
     assert done.returncode == 1
     assert "run `spec-kitty migrate`" in json_lines(done.stdout)[0]["error"]
+    assert done.stderr.decode().count("`spec-kitty migrate --dry-run` lists each file") == 1
 
 
 def test_resolve_template_stops_at_a_malformed_line_after_answering_the_ones_before(
@@ -122,7 +124,7 @@ def test_migrate_global_installs_migrates_and_reruns_as_a_no_op(script, tmp_path
     assert {r["action"] for r in installed} == {"install"}
     for project in (first, second):
         mine = {r["path"]: r["action"] for r in records if r.get("project") == str(project)}
-        assert mine == {**EXPECTED_ACTIONS, "runtime.json": "mark-migrated"}
+        assert mine == EXPECTED_ACTIONS
     home_before, first_before = tree(isolated_homes / ".kittify"), tree(first)
 
     again = script("migrate-global", str(first))
@@ -131,6 +133,7 @@ def test_migrate_global_installs_migrates_and_reruns_as_a_no_op(script, tmp_path
     assert {r["action"] for r in json_lines(again.stdout)} == {
         "unchanged",
         "keep-override",
+        "keep-mission",
         "untouched-config",
     }
     assert tree(isolated_homes / ".kittify") == home_before and tree(first) == first_before
@@ -153,7 +156,7 @@ def test_spec_kitty_migrate_dry_run_then_for_real_then_again(script, tmp_path, i
         "global": str(isolated_homes / ".kittify"),
         "project": str(legacy),
     }
-    assert b"would remove 9 unmodified copy(ies)" in planned.stderr
+    assert f"would remove {REMOVED} stock copy(ies)".encode() in planned.stderr
 
     done = script("spec-kitty", "migrate", cwd=legacy)
     assert done.returncode == 0, done.stderr

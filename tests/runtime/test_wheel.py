@@ -1,4 +1,5 @@
-"""An installed wheel (not the checkout) finds its package defaults and installs them globally."""
+"""An installed wheel (not the checkout) finds its package defaults and installs them globally,
+and carries the dashboard's page."""
 
 import json
 import os
@@ -12,6 +13,7 @@ from kittify_project import SHIPPED, json_lines
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ["pyproject.toml", "README.md", "lib", "bin", "templates", "contracts"]
+DASHBOARD_STATIC = REPO / "lib" / "spec_kitty" / "dashboard" / "static"
 
 
 def run(*command, **kwargs):
@@ -60,6 +62,7 @@ def test_an_installed_wheel_resolves_and_installs_its_package_defaults(tmp_path)
     assert resolved.is_relative_to(venv), resolved
     assert resolved.parts[-4:] == ("missions", "research", "templates", "tasks-template.md")
     assert (resolved.parents[3] / "release-hashes.json").is_file()
+    assert (resolved.parents[3] / "spec-kitty-hashes.json").is_file()
     assert (
         resolved.read_bytes()
         == (SHIPPED / "missions/research/templates/tasks-template.md").read_bytes()
@@ -70,7 +73,23 @@ def test_an_installed_wheel_resolves_and_installs_its_package_defaults(tmp_path)
     shipped = sorted(
         p.relative_to(SHIPPED).as_posix()
         for p in SHIPPED.rglob("*")
-        if p.is_file() and p.name != "release-hashes.json"
+        if p.is_file() and p.name not in ("release-hashes.json", "spec-kitty-hashes.json")
     )
     assert sorted(a["path"] for a in actions) == shipped
     assert {a["action"] for a in actions} == {"install"}
+
+    # The dashboard's page ships inside the wheel, read from the installed package.
+    page = run(
+        str(venv / "bin/python"),
+        "-c",
+        "import json; from importlib import resources;"
+        " d = resources.files('spec_kitty.dashboard') / 'static';"
+        " print(json.dumps({p.name: str(p) for p in d.iterdir()}))",
+        cwd=work,
+        env=env,
+    )
+    files = json.loads(page.stdout)
+    assert sorted(files) == ["dashboard.css", "dashboard.js", "index.html"]
+    for name, installed in files.items():
+        assert Path(installed).is_relative_to(venv), installed
+        assert Path(installed).read_bytes() == (DASHBOARD_STATIC / name).read_bytes()

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from factories import PROJECT_UUID, minutes_ago, status_event
 from kitty_testing import VENV_BIN, json_lines
+from spec_kitty.queue.store import Queue, queue_row
 
 BARE = {
     "event_type": "WPStatusChanged",
@@ -49,6 +50,29 @@ def test_enqueue_reports_duplicates_and_invalid_records(script):
     assert "payload is missing from_lane, to_lane" in json_lines(done.stdout)[2]["reason"]
 
 
+def test_enqueue_refuses_a_lane_nobody_knows_and_takes_the_ones_spec_kitty_writes(script):
+    known = [
+        status_event(from_lane="in_review", to_lane="approved"),
+        status_event(from_lane="genesis", to_lane="planned"),
+        status_event(from_lane="approved", to_lane="done"),
+    ]
+    unknown = status_event(from_lane="for_review", to_lane="reviewed")
+    bare = {**BARE, "payload": {**BARE["payload"], "from_lane": "Planned"}}
+    done = script("enqueue", "--project-uuid", PROJECT_UUID, input=lines(*known, unknown, bare))
+    assert done.returncode == 1
+    results = json_lines(done.stdout)
+    assert [r["status"] for r in results] == ["queued"] * 3 + ["invalid"] * 2
+    assert results[3] == {
+        "event_id": unknown["event_id"],
+        "status": "invalid",
+        "reason": "unknown lane 'reviewed' in to_lane: expected one of planned, claimed, "
+        "in_progress, for_review, done, blocked, canceled, approved, in_review, genesis, doing",
+    }
+    assert results[4]["reason"].startswith("unknown lane 'Planned' in from_lane: expected one of")
+    queued = [e["event_id"] for e in json_lines(script("queue-export").stdout)]
+    assert queued == [e["event_id"] for e in known]
+
+
 def test_bare_records_outside_a_project_are_invalid_with_the_fix(script, tmp_path):
     done = script("enqueue", input=lines(BARE), cwd=tmp_path)
     assert done.returncode == 1
@@ -73,8 +97,10 @@ def test_export_collapse_pipeline_in_a_real_shell(script, tmp_path):
         status_event(to_lane="claimed", at=minutes_ago(3)),
         status_event(from_lane="claimed", to_lane="canceled", at=minutes_ago(2)),
         status_event(from_lane="for_review", to_lane="approved", at=minutes_ago(1)),
+        status_event(from_lane="approved", to_lane="merged", at=minutes_ago(0.5)),
     ]
-    script("enqueue", input=lines(*events))
+    with Queue() as queue:  # as an older version queued it, before enqueue checked lanes
+        queue.add([queue_row(event) for event in events])
     piped = subprocess.run(
         f"set -o pipefail; {VENV_BIN}/queue-export | {VENV_BIN}/collapse-lanes",
         shell=True,
@@ -86,10 +112,19 @@ def test_export_collapse_pipeline_in_a_real_shell(script, tmp_path):
     assert [(e["payload"]["from_lane"], e["payload"]["to_lane"]) for e in out] == [
         ("planned", "doing"),
         ("doing", "done"),
+        ("for_review", "done"),
     ]
     [error] = json_lines(piped.stderr)
-    assert error["event_id"] == events[2]["event_id"]
-    assert "unknown lane 'approved' in to_lane" in error["reason"]
+    assert error == {
+        "event_id": events[3]["event_id"],
+        "event_type": "WPStatusChanged",
+        "aggregate_id": "WP01",
+        "status": "invalid",
+        "category": "unknown_lane",
+        "reason": "unknown lane 'merged' in to_lane",
+        "expected": "one of planned, claimed, in_progress, for_review, done, blocked, canceled, "
+        "approved, in_review, genesis, doing",
+    }
     # Collapsing happens on the way out; the queue keeps canonical lanes.
     kept = json_lines(script("queue-export").stdout)
     assert kept[0]["payload"]["to_lane"] == "claimed"

@@ -19,7 +19,7 @@ def test_task_errors_are_one_line_with_the_usage_code(tmp_path):
     done = run_script("spec-kitty", "queue-requeue", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.decode().strip() == (
-        "spec-kitty queue-requeue: give --all-failed or one or more --event-id ID"
+        "spec-kitty queue-requeue: give --all-failed, --all-held, or one or more --event-id ID"
     )
 
 

@@ -50,7 +50,9 @@ def test_the_same_event_twice_in_one_batch_is_stored_once(reference_server, toke
     assert len(reference_server.stored_events()) == 1
 
 
-@pytest.mark.parametrize("lane", ["in_progress", "claimed", "blocked", "canceled", "approved"])
+@pytest.mark.parametrize(
+    "lane", ["in_progress", "claimed", "blocked", "canceled", "approved", "in_review", "genesis"]
+)
 def test_a_lane_outside_the_four_sync_lanes_rejects_that_event_only(reference_server, token, lane):
     bad = synced()
     bad["payload"]["to_lane"] = lane

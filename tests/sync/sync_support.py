@@ -3,6 +3,7 @@
 import gzip
 import json
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -39,3 +40,36 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+# The queue table of spec-kitty 2.x clients.
+SCHEMA_2X = """
+CREATE TABLE queue (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT UNIQUE NOT NULL,
+    event_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    retry_count INTEGER DEFAULT 0,
+    coalesce_key TEXT
+)
+"""
+
+
+def make_2x_queue(path, events, wal=False):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    if wal:
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute(SCHEMA_2X)
+    db.executemany(
+        "INSERT INTO queue (event_id, event_type, data, timestamp, retry_count, coalesce_key)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (e["event_id"], e["event_type"], json.dumps(e), 1767225600 + n, n % 3, None)
+            for n, e in enumerate(events)
+        ],
+    )
+    db.commit()
+    db.close()
+    return path

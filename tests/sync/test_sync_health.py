@@ -16,18 +16,31 @@ def json_lines(data: bytes) -> list[dict]:
 
 
 def mixed_queue() -> dict:
-    """50 events: 40 valid (10 of them rejected once, 5 dead-lettered) and 10 invalid."""
+    """50 events: 40 valid (10 of them rejected once, 5 dead-lettered) and 10 of a lane or shape
+    the contract refuses, as an older version queued them: 3 pending with an unknown lane, 2
+    held for it, 1 held by a version that did not know `approved` yet, 4 with a bad wp_id."""
     events = []
     for i in range(50):
         event = envelope(i)
         event["timestamp"] = (NOW - timedelta(hours=50 - i)).isoformat()
         events.append(event)
-    for event in events[40:46]:
-        event["payload"]["to_lane"] = "approved"
+    for event in events[40:45]:
+        event["payload"]["to_lane"] = "merged"
+    events[45]["payload"]["to_lane"] = "approved"
     for event in events[46:]:
         event["payload"]["wp_id"] = "WP1"
     fill_queue(events)
     with Queue() as queue:
+        queue.hold(
+            [
+                {
+                    "event_id": e["event_id"],
+                    "category": "unknown_lane",
+                    "reason": f"unknown lane {e['payload']['to_lane']!r} in to_lane",
+                }
+                for e in events[43:46]
+            ]
+        )
         rejected = [
             {
                 "event_id": e["event_id"],
@@ -58,7 +71,11 @@ def test_status_describes_the_queue_and_the_stored_login(script, reference_serve
     assert done.returncode == 0, done.stderr
     [status] = json_lines(done.stdout)
     queue, sync = status["queue"], status["sync"]
-    assert queue["depth"] == 45 and queue["dead_lettered"] == 5
+    assert (queue["depth"], queue["dead_lettered"], queue["held"]) == (42, 5, 3)
+    assert queue["held_reasons"] == [
+        {"category": "unknown_lane", "reason": "unknown lane 'merged' in to_lane", "count": 2},
+        {"category": "unknown_lane", "reason": "unknown lane 'approved' in to_lane", "count": 1},
+    ]
     assert queue["retry_counts"] == {"0": 35, "1": 15}
     # The five oldest are dead-lettered: the oldest *pending* event is 45 hours old.
     assert 44.9 * 3600 < queue["oldest_event_age_seconds"] < 45.1 * 3600
@@ -71,9 +88,12 @@ def test_status_describes_the_queue_and_the_stored_login(script, reference_serve
     assert sync["checked"] is False
 
     text = script("spec-kitty", "sync-status").stdout.decode()
-    assert "pending: 45   dead-lettered: 5   oldest: 1.9 d ago" in text
+    assert "pending: 42   dead-lettered: 5   held: 3   oldest: 1.9 d ago" in text
     assert "failure [server_error] x10: try later" in text
     assert "spec-kitty queue-requeue --all-failed" in text
+    assert "  held [unknown_lane] x2: unknown lane 'merged' in to_lane\n" in text
+    assert "  held [unknown_lane] x1: unknown lane 'approved' in to_lane\n" in text
+    assert "held events are listed with what to do by `spec-kitty sync-diagnose`" in text
     assert f"Sync logged in: logged in as demo to {reference_server.url}" in text
 
 
@@ -127,28 +147,60 @@ def test_check_says_when_the_server_is_unreachable(script):
 
 def test_diagnose_names_each_mismatch_and_counts_problems(script):
     events = mixed_queue()
+    ordered = list(events.values())
     done = script("spec-kitty", "sync-diagnose")
     assert done.returncode == 1
     out = done.stdout.decode().splitlines()
-    lane_lines = [line for line in out if "unknown lane 'approved'" in line]
-    assert len(lane_lines) == 6
-    first_bad = next(e for e in events.values() if e["payload"]["to_lane"] == "approved")
-    assert lane_lines[0].startswith(f"event {first_bad['event_id']} (WPStatusChanged): ")
+    lane_lines = [line for line in out if line.startswith("event ") and "unknown lane" in line]
+    assert len(lane_lines) == 3
+    assert lane_lines[0].startswith(f"event {ordered[40]['event_id']} (WPStatusChanged): ")
+    assert "unknown lane 'merged' in payload.to_lane: expected one of planned," in lane_lines[0]
     wp_lines = [line for line in out if "payload.wp_id: found 'WP1'" in line]
     assert len(wp_lines) == 4
-    assert "50 queued event(s) checked, 10 invalid" in out
-    assert any(line.split() == ["6", "unknown_lane", "at", "payload.to_lane"] for line in out)
+    assert "50 queued event(s) checked, 9 invalid" in out
+    assert any(line.split() == ["5", "unknown_lane", "at", "payload.to_lane"] for line in out)
 
     [report] = json_lines(script("spec-kitty", "sync-diagnose", "--json").stdout)
-    assert report["checked"] == 50 and report["invalid"] == 10
+    assert report["checked"] == 50 and report["invalid"] == 9
     assert report["counts"] == {
-        "unknown_lane at payload.to_lane": 6,
+        "unknown_lane at payload.to_lane": 5,
         "schema_mismatch at payload.wp_id": 4,
     }
     assert {p["event_id"] for p in report["problems"]} == {
-        e["event_id"] for e in list(events.values())[40:]
+        e["event_id"] for e in ordered[40:43] + ordered[46:]
     }
-    assert json.dumps(report["problems"][0]["found"]) == '"approved"'
+    assert json.dumps(report["problems"][0]["found"]) == '"merged"'
+
+
+def test_diagnose_says_why_each_event_is_held_and_what_to_do(script):
+    events = list(mixed_queue().values())
+    merged, learned = events[43], events[45]
+
+    out = script("spec-kitty", "sync-diagnose").stdout.decode()
+
+    held = out[out.index("held: 3 event(s), not sent until their problem is fixed") :]
+    lines = held.splitlines()
+    assert lines[1].startswith(f"  {merged['event_id']} (WPStatusChanged WP01), held 20")
+    assert lines[1].endswith(": unknown lane 'merged' in to_lane")
+    assert lines[2].startswith("    unknown lane 'merged' in payload.to_lane: expected one of")
+    assert lines[3] == (
+        "    what to do: upgrade this toolkit if a newer spec-kitty wrote it, or drop it: "
+        f"`spec-kitty queue-drop --event-id {merged['event_id']}`"
+    )
+    assert f"  {learned['event_id']} (WPStatusChanged WP01)" in held
+    assert "    this version can send it: the next `spec-kitty sync-now` does" in held
+    assert lines[-1].startswith("  next: held events are not sent")
+    assert "queue-drop --all-held" in lines[-1] and "queue-requeue --all-held" in lines[-1]
+
+    [report] = json_lines(script("spec-kitty", "sync-diagnose", "--json").stdout)
+    by_id = {item["event_id"]: item for item in report["held"]}
+    assert list(by_id) == [e["event_id"] for e in events[43:46]]
+    assert by_id[merged["event_id"]]["reason"] == "unknown lane 'merged' in to_lane"
+    assert by_id[merged["event_id"]]["sendable"] is False
+    assert by_id[merged["event_id"]]["problems"][0]["code"] == "unknown_lane"
+    assert by_id[learned["event_id"]]["sendable"] is True
+    assert by_id[learned["event_id"]]["problems"] == []
+    assert "queue-drop" in report["held_next_step"]
 
 
 def test_diagnose_on_a_clean_queue_exits_0(script):

@@ -73,12 +73,15 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
     assert lines[0] == (
         "Synced: 3, Duplicates: 0, Failed: 3 (schema_mismatch: 1, unknown_lane: 1, forbidden: 1)"
     )
-    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+    assert lines[1] == (
+        "  held: 1 (unknown lane 'nowhere' in to_lane), see spec-kitty sync-diagnose"
+    )
+    assert [line.split(":")[0].strip() for line in lines[2:]] == [
         "schema_mismatch",
         "unknown_lane",
         "forbidden",
     ]
-    assert "auth-status" in lines[3]
+    assert "auth-status" in lines[4]
     data = json.loads(report.read_text())
     failures = {f["event_id"]: f for f in data["failures"]}
     assert failures[schema["event_id"]]["category"] == "schema_mismatch"
@@ -88,13 +91,16 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
     assert "wp_id" in failures[schema["event_id"]]["error"]
     assert failures[forbidden["event_id"]]["category"] == "forbidden"
     assert failures[lane["event_id"]]["category"] == "unknown_lane"
-    assert failures[lane["event_id"]]["outcome"] == "not_sent"
+    assert failures[lane["event_id"]]["outcome"] == "held"
     assert failures[lane["event_id"]]["event_type"] == "WPStatusChanged"
     assert failures[lane["event_id"]]["aggregate_id"] == "WP01"
     assert "nowhere" in failures[lane["event_id"]]["error"]
     tokens = CredentialStore().load()
     assert tokens.access not in report.read_text() and tokens.refresh not in report.read_text()
-    assert sorted(queued_ids()) == sorted(e["event_id"] for e in (lane, schema, forbidden))
+    # The event with an unknown lane is held: kept, and not offered to the next sync.
+    assert sorted(queued_ids()) == sorted(e["event_id"] for e in (schema, forbidden))
+    with Queue() as queue:
+        assert [row[0] for row in queue.held()] == [lane["event_id"]]
 
 
 def test_a_2x_login_file_serves_the_sync_and_keeps_its_layout_after_a_refresh(

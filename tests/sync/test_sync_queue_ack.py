@@ -156,6 +156,7 @@ def test_queue_ack_script_writes_rejections_then_a_summary(script):
             "rejected": 1,
             "dead_lettered": 0,
             "kept": 0,
+            "held": 0,
             "unknown_event": 1,
             "ignored": 0,
         }

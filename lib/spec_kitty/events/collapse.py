@@ -1,8 +1,9 @@
 """Rewriting the lanes of status events to the 4-lane sync view, just before sending."""
 
-from spec_kitty.events.lanes import UnknownLane, collapse_lane
+from spec_kitty.events.lanes import UnknownLane, accepted_lanes, collapse_lane, parse_lane
 
 LANE_FIELDS = ("from_lane", "to_lane")
+UNKNOWN_LANE = "unknown_lane"
 
 
 def collapse_event(event: dict) -> dict:
@@ -10,12 +11,33 @@ def collapse_event(event: dict) -> dict:
 
     Raises UnknownLane (naming the field) rather than guessing; the event itself is not modified.
     """
-    if event.get("event_type") != "WPStatusChanged" or not isinstance(event.get("payload"), dict):
+    if not _is_status_change(event):
         return event
     payload, unknown = collapse_payload(event["payload"])
     if unknown:
         raise unknown[0]
     return {**event, "payload": payload}
+
+
+def check_lanes(event: dict) -> None:
+    """Raise UnknownLane (naming the field) when a status event has a lane that cannot be sent."""
+    if _is_status_change(event):
+        payload = event["payload"]
+        for name in LANE_FIELDS:
+            if name in payload:
+                parse_lane(payload[name], name)
+
+
+def unsent_record(event: dict, exc: UnknownLane) -> dict:
+    """What collapse-lanes reports (on stderr) for an event it cannot send: which event, the
+    category, the problem in brief (the reason a held event keeps) and the accepted lanes."""
+    return {
+        **{key: event.get(key) for key in ("event_id", "event_type", "aggregate_id")},
+        "status": "invalid",
+        "category": UNKNOWN_LANE,
+        "reason": exc.brief,
+        "expected": f"one of {accepted_lanes()}",
+    }
 
 
 def collapse_payload(payload: dict) -> tuple[dict, list[UnknownLane]]:
@@ -28,3 +50,7 @@ def collapse_payload(payload: dict) -> tuple[dict, list[UnknownLane]]:
             except UnknownLane as exc:
                 unknown.append(exc)
     return collapsed, unknown
+
+
+def _is_status_change(event: dict) -> bool:
+    return event.get("event_type") == "WPStatusChanged" and isinstance(event.get("payload"), dict)

@@ -1,6 +1,11 @@
-"""Work-package lanes: the canonical 7-lane model and its 4-lane sync view.
+"""Work-package lanes: the canonical model and its 4-lane sync view.
 
-`collapse_lane` is the only place the 7 -> 4 mapping is defined.
+The canonical model is the seed's seven lanes plus the three that spec-kitty writes today:
+`approved` (2.1+: the review passed, the work is not merged yet), `in_review` (3.1.7+: a reviewer
+has taken a work package from for_review) and `genesis` (3.x: a work package before its first
+transition; finalize-tasks records `genesis -> planned`). `collapse_lane` is the only place the
+canonical -> sync mapping is defined; the three newer lanes collapse as spec-kitty's own events
+library maps them.
 """
 
 from enum import StrEnum
@@ -14,6 +19,9 @@ class Lane(StrEnum):
     DONE = "done"
     BLOCKED = "blocked"
     CANCELED = "canceled"
+    APPROVED = "approved"
+    IN_REVIEW = "in_review"
+    GENESIS = "genesis"
 
 
 # Names older releases and the 4-lane CLI use for a canonical lane.
@@ -30,18 +38,33 @@ _SYNC_LANE = {
     Lane.DONE: "done",
     Lane.BLOCKED: "doing",
     Lane.CANCELED: "done",
+    Lane.APPROVED: "done",
+    Lane.IN_REVIEW: "for_review",
+    Lane.GENESIS: "planned",
 }
+
+
+def accepted_lanes() -> str:
+    """Every name `parse_lane` takes, for messages: the canonical lanes, then the aliases."""
+    return ", ".join([lane.value for lane in Lane] + list(LANE_ALIASES))
 
 
 class UnknownLane(ValueError):
     """A lane name that is neither canonical nor an alias; never guessed."""
 
     def __init__(self, value: object, field: str | None = None):
-        valid = ", ".join([lane.value for lane in Lane] + list(LANE_ALIASES))
-        where = f" in {field}" if field else ""
-        super().__init__(f"unknown lane {value!r}{where}: expected one of {valid}")
+        super().__init__(f"{_brief(value, field)}: expected one of {accepted_lanes()}")
         self.value = value
         self.field = field
+
+    @property
+    def brief(self) -> str:
+        """The problem without the list of accepted lanes: "unknown lane 'x' in to_lane"."""
+        return _brief(self.value, self.field)
+
+
+def _brief(value: object, field: str | None) -> str:
+    return f"unknown lane {value!r}" + (f" in {field}" if field else "")
 
 
 def parse_lane(value: object, field: str | None = None) -> Lane:

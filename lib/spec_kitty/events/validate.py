@@ -3,7 +3,7 @@
 A problem names the event, the field path, the value found and what the contract expects, so a
 person can fix the event without reading the schema. `event_problems` judges an event as the
 server does (lanes must already be the 4 sync lanes); `queued_event_problems` judges a queued
-event as it will be sent, after the 7 -> 4 lane collapse.
+event as it will be sent, after the canonical -> 4 lane collapse.
 
 Validators are compiled once per process: the envelope without its per-type dispatch (`allOf`),
 and one validator per payload schema, chosen by event_type, so each event is checked against
@@ -15,10 +15,9 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from spec_kitty.events import contract
-from spec_kitty.events.collapse import LANE_FIELDS
+from spec_kitty.events.collapse import LANE_FIELDS, UNKNOWN_LANE
 
 SCHEMA_MISMATCH = "schema_mismatch"
-UNKNOWN_LANE = "unknown_lane"
 
 _ABSENT = None
 
@@ -124,16 +123,16 @@ def event_problems(event: dict) -> list[Problem]:
 def queued_event_problems(event: dict) -> list[Problem]:
     """Problems of a queued event as it would be sent: lanes collapsed first, then the schemas.
 
-    A lane that does not collapse is reported against the 7-lane model the queue holds.
+    A lane that does not collapse is reported against the canonical model the queue holds.
     """
     from spec_kitty.events.collapse import collapse_payload
-    from spec_kitty.events.lanes import LANE_ALIASES, Lane
+    from spec_kitty.events.lanes import accepted_lanes
 
     payload = event.get("payload")
     if event.get("event_type") != "WPStatusChanged" or not isinstance(payload, dict):
         return event_problems(event)
     event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
-    expected = "one of " + ", ".join([lane.value for lane in Lane] + list(LANE_ALIASES))
+    expected = "one of " + accepted_lanes()
     collapsed, unknown = collapse_payload(payload)
     lane_problems = [
         Problem(event_id, f"payload.{exc.field}", exc.value, expected, UNKNOWN_LANE)

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
+from spec_kitty.events.collapse import check_lanes
 from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
 from spec_kitty.jsonl import MalformedLine
@@ -69,9 +70,12 @@ def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> l
 
 
 def _check(event: dict, text: str | None) -> tuple[dict, tuple | None]:
+    """The envelope contract, and lanes that can be sent: an unknown lane is refused here, named
+    with the accepted ones, rather than queued to be held at the next sync."""
     event_id = event.get("event_id")
     try:
         check_envelope(event)
+        check_lanes(event)
         row = queue_row(event, text)
     except (InvalidEvent, ValueError) as exc:
         return {"event_id": event_id, "status": "invalid", "reason": str(exc)}, None

@@ -1,8 +1,12 @@
 """The offline event queue: one SQLite file in the spec-kitty home.
 
 Many processes may enqueue at once (WAL, busy timeout); every event is kept until the server has
-acknowledged it, or moved to the visible `failed` state after too many rejections. A damaged file
-is moved aside and its readable rows are salvaged into a fresh queue.
+acknowledged it, or moved to the visible `failed` state after too many rejections, or to `held`
+when it cannot be sent at all (a lane this version does not know), with the reason. Neither is
+sent again until requeued (held events also by the re-check at the start of every sync), and
+neither is deleted except on request (queue-drop). A damaged file is moved aside and its
+readable rows are salvaged into a fresh queue; a file from before `held` existed is migrated in
+place on open.
 """
 
 import json
@@ -23,28 +27,39 @@ QUEUE_FILE = "event-queue.db"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_REJECTIONS = 5
 
-PENDING, FAILED = "pending", "failed"
+PENDING, FAILED, HELD = "pending", "failed", "held"
+STATUSES = (PENDING, FAILED, HELD)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
+_COLUMNS = (
+    "id, event_id, event_type, timestamp, data, status, retry_count, created_at,"
+    " last_attempt_at, last_error, last_error_category"
+)
+
+_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
     event_type TEXT NOT NULL,
     timestamp TEXT NOT NULL,
     data TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed', 'held')),
     retry_count INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     last_attempt_at TEXT,
     last_error TEXT,
     last_error_category TEXT
 );
+"""
+
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS events_fifo ON events (status, timestamp, id);
 -- Let queue-stats count by status, retries and type from small indexes, never the event data.
 CREATE INDEX IF NOT EXISTS events_summary ON events (status, retry_count, event_type);
 CREATE INDEX IF NOT EXISTS events_failures ON events (last_error_category, last_error)
     WHERE last_error IS NOT NULL;
 """
+
+_SCHEMA = _TABLE.format(name="events") + _INDEXES
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -126,6 +141,7 @@ class Queue:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            _migrate(db)
             # Walks the schema and the whole event_id index: damage there shows up now, not
             # half-way through a sync. (A full integrity check costs too much on every open.)
             db.execute(
@@ -219,8 +235,9 @@ class Queue:
         """Apply server results in one transaction; returns the outcome of each.
 
         success / duplicate -> removed ("removed"); rejected -> retry_count + 1 with the reason,
-        and `failed` once it reaches max_rejections ("rejected" or "dead_lettered"); an event_id
-        not in the queue -> "unknown_event"; any other status -> "ignored".
+        and `failed` once it reaches max_rejections ("rejected" or "dead_lettered"); invalid (an
+        event collapse-lanes could not send) -> "held"; an event_id not in the queue ->
+        "unknown_event"; any other status -> "ignored".
         """
         now = _now()
         with self._guard(), _transaction(self.db):
@@ -231,6 +248,9 @@ class Queue:
         if status in ("success", "duplicate"):
             gone = self.db.execute("DELETE FROM events WHERE event_id = ?", (event_id,)).rowcount
             return "removed" if gone else "unknown_event"
+        if status == "invalid":
+            # What collapse-lanes reports for an event that can never be sent as it is.
+            return self._hold_one(result, now)
         if status != "rejected":
             return "ignored"
         row = self.db.execute(
@@ -255,21 +275,84 @@ class Queue:
                 )
             }
 
-    def requeue_failed(self, event_ids: Iterable[str] | None = None) -> int:
-        """Move dead-lettered events back to pending (all of them, or the given ids)."""
+    def hold(self, unsent: list[dict]) -> list[str]:
+        """Hold events that cannot be sent ({event_id, reason, category}), in one transaction.
+
+        A held event keeps its reason and is not exported for sending until it is released.
+        Returns, per record, "held" or "unknown_event" (not in the queue).
+        """
+        now = _now()
+        with self._guard(), _transaction(self.db):
+            return [self._hold_one(record, now) for record in unsent]
+
+    def _hold_one(self, record: dict, now: str) -> str:
+        held = self.db.execute(
+            "UPDATE events SET status = 'held', last_attempt_at = ?, last_error = ?,"
+            " last_error_category = ? WHERE event_id = ?",
+            (now, record.get("reason"), record.get("category"), record.get("event_id")),
+        ).rowcount
+        return HELD if held else "unknown_event"
+
+    def held(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(event_id, JSON text, reason, when held) of every held event, oldest first."""
+        with self._guard():
+            return self.db.execute(
+                "SELECT event_id, data, last_error, last_attempt_at FROM events"
+                " WHERE status = 'held' ORDER BY timestamp, id"
+            ).fetchall()
+
+    def requeue(self, statuses: Iterable[str], event_ids: Iterable[str] | None = None) -> list[str]:
+        """Move events in `statuses` (failed, held) back to pending: all of them, or the given
+        ids. A held event's reason is cleared (a sync holds it again if it still cannot be sent);
+        a dead-lettered one keeps its rejection history. Returns the ids moved."""
+        return self._change(
+            "UPDATE events SET status = 'pending', last_error = CASE WHEN status = 'held'"
+            " THEN NULL ELSE last_error END, last_error_category = CASE WHEN status = 'held'"
+            " THEN NULL ELSE last_error_category END",
+            statuses,
+            event_ids,
+        )
+
+    def drop(self, statuses: Iterable[str], event_ids: Iterable[str] | None = None) -> list[str]:
+        """Delete events in `statuses` (held, failed): all of them, or the given ids; pending
+        events are never dropped. Returns the ids deleted."""
+        return self._change("DELETE FROM events", statuses, event_ids)
+
+    def _change(
+        self, statement: str, statuses: Iterable[str], event_ids: Iterable[str] | None
+    ) -> list[str]:
+        statuses = tuple(statuses)
+        if not set(statuses) <= {FAILED, HELD}:
+            raise ValueError(f"only failed and held events can be changed, not {statuses}")
+        marks = ", ".join("?" for _ in statuses)
+        sql = f"{statement} WHERE status IN ({marks})"
         with self._guard(), _transaction(self.db):
             if event_ids is None:
-                cursor = self.db.execute(
-                    "UPDATE events SET status = 'pending' WHERE status = 'failed'"
-                )
-                return cursor.rowcount
-            return sum(
-                self.db.execute(
-                    "UPDATE events SET status = 'pending' WHERE status = 'failed' AND event_id = ?",
-                    (event_id,),
-                ).rowcount
+                return [row[0] for row in self.db.execute(sql + " RETURNING event_id", statuses)]
+            return [
+                row[0]
                 for event_id in event_ids
-            )
+                for row in self.db.execute(
+                    sql + " AND event_id = ? RETURNING event_id", (*statuses, event_id)
+                )
+            ]
+
+    def count(self, status: str) -> int:
+        with self._guard():
+            return self.db.execute(
+                "SELECT count(*) FROM events WHERE status = ?", (status,)
+            ).fetchone()[0]
+
+    def statuses(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """The status of each of `event_ids` that is in the queue."""
+        with self._guard():
+            return {
+                event_id: status
+                for event_id in event_ids
+                for (status,) in self.db.execute(
+                    "SELECT status FROM events WHERE event_id = ?", (event_id,)
+                )
+            }
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -300,11 +383,17 @@ class Queue:
             ).fetchone()[0]
             reasons = self.db.execute(
                 "SELECT coalesce(last_error_category, 'unknown'), last_error, count(*) AS n"
-                " FROM events WHERE last_error IS NOT NULL"
+                " FROM events WHERE last_error IS NOT NULL AND status != 'held'"
                 " GROUP BY last_error_category, last_error ORDER BY n DESC, last_error LIMIT ?",
                 (top,),
             ).fetchall()
-        by_status = {PENDING: 0, FAILED: 0}
+            # Every reason, however many: each held event stays until someone acts on it.
+            held_reasons = self.db.execute(
+                "SELECT coalesce(last_error_category, 'unknown'), coalesce(last_error, 'unknown'),"
+                " count(*) AS n FROM events WHERE status = 'held'"
+                " GROUP BY last_error_category, last_error ORDER BY n DESC, last_error"
+            ).fetchall()
+        by_status = dict.fromkeys(STATUSES, 0)
         retries: Counter = Counter()
         types: Counter = Counter()
         failing: Counter = Counter()
@@ -322,6 +411,7 @@ class Queue:
             "queue": str(self.path),
             "depth": by_status[PENDING],
             "dead_lettered": by_status[FAILED],
+            "held": by_status[HELD],
             "by_status": by_status,
             "oldest_event_timestamp": oldest,
             "oldest_event_age_seconds": age,
@@ -331,6 +421,7 @@ class Queue:
             "top_failure_reasons": [
                 {"category": c, "reason": r, "count": n} for c, r, n in reasons
             ],
+            "held_reasons": [{"category": c, "reason": r, "count": n} for c, r, n in held_reasons],
         }
 
     def _guard(self):
@@ -388,6 +479,37 @@ class _transaction:
         return False
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a queue written before the `held` status up to date, keeping every row as it was.
+
+    SQLite cannot change a CHECK constraint in place, so the table is copied into one with the
+    current constraint and renamed over the old one, all in one transaction: a crash leaves the
+    old table, and a process that waited for the lock finds the work done.
+    """
+    if _current(db):
+        return
+    with _transaction(db):
+        if _current(db):
+            return
+        db.execute("DROP TABLE IF EXISTS events_migrating")
+        db.execute(_TABLE.format(name="events_migrating"))
+        db.execute(
+            f"INSERT INTO events_migrating ({_COLUMNS}) SELECT {_COLUMNS} FROM events ORDER BY id"
+        )
+        db.execute("DROP TABLE events")
+        db.execute("ALTER TABLE events_migrating RENAME TO events")
+        for statement in _INDEXES.split(";"):
+            if statement.strip():
+                db.execute(statement)
+
+
+def _current(db: sqlite3.Connection) -> bool:
+    (sql,) = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+    ).fetchone()
+    return f"'{HELD}'" in sql
+
+
 def _owner_only(path: Path) -> None:
     """The queue holds the user's work history: readable by its owner only (SQLite gives its
     -wal and -shm files the same mode)."""
@@ -436,7 +558,7 @@ def _is_corruption(exc: sqlite3.Error) -> bool:
 def _intact(row: tuple) -> bool:
     """A salvaged row is kept only if its event data still parses and names the same event."""
     event_id, event_type, timestamp, data, status = row[:5]
-    if not (event_id and event_type and timestamp and status in (PENDING, FAILED)):
+    if not (event_id and event_type and timestamp and status in STATUSES):
         return False
     try:
         event = json.loads(data)

@@ -39,11 +39,11 @@ _RUNTIME_DIRS = ("templates", "command-templates", "missions")
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a project runtime file belongs; which defaults' hashes mean "not customised"."""
+    """Where a project runtime file belongs, and the mission it is part of (None: all)."""
 
     source: str
     target: str
-    default_patterns: tuple[str, ...]
+    mission: str | None
 
     @property
     def is_legacy(self) -> bool:
@@ -67,19 +67,22 @@ def has_runtime_files(kittify: Path) -> bool:
     return False
 
 
+def marker_text() -> str:
+    """What `.kittify/runtime.json` holds: the layout, and who migrated the project when."""
+    marker = {
+        "layout": LAYOUT,
+        "migrated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "migrated_by": f"spec-kitty-toolkit {__version__}",
+    }
+    return json.dumps(marker, indent=2, sort_keys=True) + "\n"
+
+
 def write_marker(root: Path) -> Path:
     """Record that `root` uses the global runtime (layout 2)."""
-    from spec_kitty.runtime.manifest import write_json
+    from spec_kitty.runtime.manifest import write_atomic
 
     path = root / KITTIFY / MARKER
-    write_json(
-        path,
-        {
-            "layout": LAYOUT,
-            "migrated_by": f"spec-kitty-toolkit {__version__}",
-            "migrated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
-    )
+    write_atomic(path, marker_text().encode())
     return path
 
 
@@ -99,31 +102,21 @@ def legacy_command_locations(kittify: Path, name: str, mission: str) -> list[Pat
 
 
 def placement(rel: str) -> Placement | None:
-    """Where the project file at `rel` (relative to .kittify/) belongs; None for configuration.
-
-    default_patterns are relative paths (with `*` for any mission) of the defaults whose hashes
-    mean the file is an unmodified copy.
-    """
+    """Where the project file at `rel` (relative to .kittify/) belongs; None for configuration."""
     parts = PurePosixPath(rel).parts
     if len(parts) < 2:
         return None
-    head, rest = parts[0], "/".join(parts[1:])
+    head = parts[0]
     if head == "templates" and parts[1] == "commands" and len(parts) > 2:
-        name = "/".join(parts[2:])
-        return Placement(
-            rel,
-            f"command-templates/{name}",
-            (rel, f"command-templates/{name}", f"missions/*/command-templates/{name}"),
-        )
+        return Placement(rel, f"command-templates/{'/'.join(parts[2:])}", None)
     if head in ("templates", "command-templates"):
-        return Placement(rel, rel, (rel, f"missions/*/{head}/{rest}"))
+        return Placement(rel, rel, None)
     if head != "missions" or len(parts) < 3:
         return None
     mission, kind, tail = parts[1], parts[2], "/".join(parts[3:])
     if kind == "commands" and tail:
-        target = f"missions/{mission}/command-templates/{tail}"
-        return Placement(rel, target, (rel, target))
+        return Placement(rel, f"missions/{mission}/command-templates/{tail}", mission)
     in_mission = kind in ("templates", "command-templates") and tail
     if in_mission or (kind == "mission.yaml" and not tail):
-        return Placement(rel, rel, (rel,))
+        return Placement(rel, rel, mission)
     return None

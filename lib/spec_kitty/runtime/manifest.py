@@ -20,9 +20,11 @@ from spec_kitty.filemode import plain_mode
 from spec_kitty.shipped import shipped_dir
 
 RELEASE_HASHES = "release-hashes.json"
+# Hashes of every spec-kitty-cli release's defaults (see spec_kitty.runtime.stock).
+STOCK_TABLE = "spec-kitty-hashes.json"
 MANIFEST = "manifest.json"
 # Files in the package's templates/ that are package metadata, not runtime files.
-_NOT_RUNTIME = {RELEASE_HASHES, "__init__.py"}
+_NOT_RUNTIME = {RELEASE_HASHES, STOCK_TABLE, "__init__.py"}
 
 
 def content_hash(data: bytes) -> str:
@@ -54,15 +56,6 @@ def release_hashes() -> dict[str, dict[str, str]]:
     if not path.is_file():
         return {}
     return json.loads(path.read_text())["releases"]
-
-
-def known_default_hashes() -> dict[str, set[str]]:
-    """Every hash a default at each relative path has had: this package's and recorded releases'."""
-    known: dict[str, set[str]] = {}
-    for release in (*release_hashes().values(), shipped_hashes()):
-        for rel, digest in release.items():
-            known.setdefault(rel, set()).add(digest)
-    return known
 
 
 def record_release(version: str = __version__) -> Path:

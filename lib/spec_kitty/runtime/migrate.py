@@ -5,33 +5,45 @@ Global (`$KITTIFY_HOME`): every package default is copied to the same relative p
 still matching its recorded hash is updated; one the user edited is kept and reported
 (skip-user-edited); a default the package no longer ships is removed unless edited.
 
-Project (`.kittify/`): each runtime file (see spec_kitty.runtime.legacy) identical to a default of
-this or an earlier release is removed; a customised one is kept as an override, moved out of a 1.x
-location when it is in one; configuration is never touched. Then `.kittify/runtime.json` marks the
-project migrated. When a customised 1.x file collides with a different file at its new place,
-nothing at all is changed and the conflict is reported.
+A file there that is a spec-kitty release's stock copy (spec-kitty 2.x rewrites its missions in
+the shared `~/.kittify` on every start) is spec-kitty's: it is left alone, never rewritten back,
+and the resolver skips it.
 
-Both run under one lock in `$KITTIFY_HOME`, so concurrent migrations take turns; running again
-changes nothing and says so.
+Project (`.kittify/`): each runtime file (see spec_kitty.runtime.legacy) gets an origin
+(spec_kitty.runtime.origin). A stock copy, of a spec-kitty release or of our own defaults, is
+removed when the global runtime serves its mission; a mission this toolkit does not ship (1.x's
+`documentation`) is kept whole so it stays usable; an edited or project-only file is kept byte for
+byte, moved out of a 1.x location when it is in one; configuration is never touched, except that
+a config.yaml without a sync identity gets one added. `.worktrees/` is ignored, the project is
+marked migrated (`.kittify/runtime.json`), and all of it is one commit. When a customised 1.x file
+collides with a different file at its new place, nothing at all is changed and the conflict is
+reported.
+
+Both run under one lock in `$KITTIFY_HOME` (a project also under its repository's workflow lock),
+so concurrent migrations take turns; running again changes nothing and says so.
 """
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 
 from spec_kitty import __version__
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import kittify_home
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
+from spec_kitty.project import CONFIG, default_slug, identity_of, read_config, with_identity
+from spec_kitty.runtime import stock
 from spec_kitty.runtime.legacy import (
     KITTIFY,
     LEGACY,
     MARKER,
     MIGRATED,
+    Placement,
+    marker_text,
     placement,
     project_state,
     write_marker,
@@ -39,17 +51,18 @@ from spec_kitty.runtime.legacy import (
 from spec_kitty.runtime.manifest import (
     MANIFEST,
     file_hash,
-    known_default_hashes,
     read_manifest,
     shipped_files,
     write_atomic,
     write_json,
 )
+from spec_kitty.runtime.origin import CONFIGURATION, Origin, origin_of
 
 LOCK = "migrate.lock"
 LOCK_TIMEOUT = 30.0
 CHANGES = {"install", "update", "retire", "remove-identical", "remove-duplicate", "move-override"}
-CHANGES_PROJECT = CHANGES | {"mark-migrated"}
+CHANGES_PROJECT = CHANGES | {"mark-migrated", "add-identity", "ignore-worktrees"}
+WORKTREES_IGNORE = ".gitignore"
 
 Notify = Callable[[str], None]
 
@@ -91,23 +104,64 @@ def ensure_current_global_runtime(notify: Notify = warn) -> dict | None:
     return report
 
 
-def migrate_project(root: Path, notify: Notify = warn, dry_run: bool = False) -> dict:
-    """Leave `root`/.kittify/ with only its overrides and configuration, and mark it migrated.
+def migrate_project(
+    root: Path, notify: Notify = warn, dry_run: bool = False, commit: bool = True
+) -> dict:
+    """Leave `root`/.kittify/ with only its overrides and configuration, give the project its
+    sync identity, mark it migrated, and commit that (unless `commit` is False).
 
-    Returns {project, version, changed, applied, actions}: `changed` says whether the plan
-    changes anything, `applied` whether it was carried out. When a conflict held it back,
-    `raise_conflicts(report)` turns it into the error to end with.
+    Returns {project, version, changed, applied, committed, actions}: `changed` says whether the
+    plan changes anything, `applied` whether it was carried out, `committed` whether a commit was
+    made. When a conflict held it back, `raise_conflicts(report)` turns it into the error to end
+    with.
     """
     actions = plan_project(root)
     conflicted = any(action["action"] == "conflict" for action in actions)
+    committed = False
     if not dry_run and not conflicted:
-        with runtime_lock(kittify_home()):
+        with _project_locks(root):
             actions = plan_project(root)
-            _apply_project(root, actions)
-    notify(_project_summary(root, actions, dry_run or conflicted))
+            committed = _apply_project(root, actions, commit)
     report = _report("project", root, actions, CHANGES_PROJECT)
     report["applied"] = not (dry_run or conflicted)
+    report["committed"] = committed
+    notify(_project_summary(root, report, dry_run or conflicted, commit))
     return report
+
+
+def migrate(
+    projects: Iterable[Path], notify: Notify = warn, dry_run: bool = False, commit: bool = True
+) -> Iterator[dict]:
+    """The global runtime, then each project in turn: one report each, as it is made."""
+    yield ensure_global_runtime(notify, dry_run)
+    for project in projects:
+        yield migrate_project(project, notify, dry_run, commit)
+
+
+def describe(report: dict) -> list[str]:
+    """A project report as lines a person reads: what happens to each file, and its origin."""
+    lines = []
+    for action in report["actions"]:
+        verb = _VERBS.get(action["action"], action["action"])
+        target = f" -> {action['to']}" if "to" in action else ""
+        note = f"  ({action['reason']})" if action["action"] in _EXPLAINED else ""
+        lines.append(f"{verb:<8} {action.get('origin', ''):<22} {action['path']}{target}{note}")
+    return lines
+
+
+_VERBS = {
+    "remove-identical": "remove",
+    "remove-duplicate": "remove",
+    "move-override": "move",
+    "keep-override": "keep",
+    "keep-mission": "keep",
+    "untouched-config": "leave",
+    "add-identity": "edit",
+    "ignore-worktrees": "edit",
+    "mark-migrated": "add",
+    "conflict": "CONFLICT",
+}
+_EXPLAINED = {"keep-mission", "add-identity", "ignore-worktrees", "conflict", "remove-duplicate"}
 
 
 def action_records(report: dict, dry_run: bool) -> list[dict]:
@@ -162,6 +216,17 @@ def plan_global(home: Path) -> list[dict]:
             actions.append(_action("global", "unchanged", rel))
         elif current == recorded.get(rel):
             actions.append(_action("global", "update", rel))
+        elif found := stock.stock_origin(rel, current):
+            actions.append(
+                _action(
+                    "global",
+                    "skip-spec-kitty",
+                    rel,
+                    origin=str(found),
+                    reason="spec-kitty's own copy (it manages this folder); left as it is, "
+                    "ours is served from the package",
+                )
+            )
         else:
             actions.append(
                 _action(
@@ -186,9 +251,8 @@ def plan_global(home: Path) -> list[dict]:
     return actions
 
 
-def plan_project(root: Path, known: dict[str, set[str]] | None = None) -> list[dict]:
-    """What migrating `root` would do to each file of its .kittify/, plus the marker."""
-    known = known_default_hashes() if known is None else known
+def plan_project(root: Path) -> list[dict]:
+    """What migrating `root` would do to each file of its .kittify/, and to the project."""
     kittify = root / KITTIFY
     if not kittify.is_dir():
         raise ScriptError(f"{root} has no {KITTIFY}/ directory; nothing to migrate")
@@ -196,41 +260,70 @@ def plan_project(root: Path, known: dict[str, set[str]] | None = None) -> list[d
     for rel, path in _project_files(kittify):
         place = None if path.is_symlink() else placement(rel)
         if place is None:
-            actions.append(_action("project", "untouched-config", rel))
-            continue
-        digest = file_hash(path)
-        target = kittify / place.target
-        if digest in _default_hashes(place.default_patterns, known):
             actions.append(
-                _action("project", "remove-identical", rel, reason="identical to a shipped default")
-            )
-        elif not place.is_legacy:
-            actions.append(_action("project", "keep-override", rel))
-        elif not target.exists():
-            actions.append(_action("project", "move-override", rel, to=place.target))
-        elif target.is_file() and file_hash(target) == digest:
-            actions.append(
-                _action(
-                    "project",
-                    "remove-duplicate",
-                    rel,
-                    to=place.target,
-                    reason="same as its new place",
-                )
+                _action("project", "untouched-config", _shown(rel), origin=CONFIGURATION)
             )
         else:
-            actions.append(
-                _action(
-                    "project",
-                    "conflict",
-                    rel,
-                    to=place.target,
-                    reason="a different file is already at its new place",
-                )
+            origin = origin_of(file_hash(path), place.source, place.target)
+            actions.append(_place(kittify, place, origin))
+    identity = _identity_action(root)
+    if identity is not None:
+        actions = [a for a in actions if a["path"] != identity["path"]] + [identity]
+    if _in_git(root) and _worktrees_not_ignored(root):
+        actions.append(
+            _action(
+                "project",
+                "ignore-worktrees",
+                WORKTREES_IGNORE,
+                reason=".worktrees/ (the work packages' checkouts) added",
             )
+        )
     if project_state(root) != MIGRATED:
-        actions.append(_action("project", "mark-migrated", MARKER))
+        actions.append(_action("project", "mark-migrated", _shown(MARKER)))
     return actions
+
+
+def _place(kittify: Path, place: Placement, origin: Origin) -> dict:
+    """The action for one runtime file of the project, given where it came from."""
+    path, to = _shown(place.source), _shown(place.target)
+    keep_whole = place.mission is not None and place.mission not in shipped_missions()
+    if origin.is_stock and not keep_whole:
+        reason = "unmodified copy; the global runtime serves this mission"
+        return _action("project", "remove-identical", path, origin=origin, reason=reason)
+    if not place.is_legacy:
+        if keep_whole:
+            reason = f"mission {place.mission}: not one this toolkit ships, kept whole"
+            return _action("project", "keep-mission", path, origin=origin, reason=reason)
+        return _action("project", "keep-override", path, origin=origin)
+    target = kittify / place.target
+    if not target.exists():
+        return _action("project", "move-override", path, origin=origin, to=to)
+    if target.is_file() and file_hash(target) == file_hash(kittify / place.source):
+        reason = "same as its new place"
+        return _action("project", "remove-duplicate", path, origin=origin, to=to, reason=reason)
+    reason = "a different file is already at its new place"
+    return _action("project", "conflict", path, origin=origin, to=to, reason=reason)
+
+
+def _identity_action(root: Path) -> dict | None:
+    """add-identity when config.yaml lacks project.uuid/slug (or is missing); else None."""
+    config = root / CONFIG
+    if config.is_file() and identity_of(read_config(root)) is not None:
+        return None
+    return _action(
+        "project",
+        "add-identity",
+        CONFIG.as_posix(),
+        origin=CONFIGURATION,
+        slug=default_slug(root) if _in_git(root) else root.name,
+        reason="project.uuid and project.slug added for sync; every other line kept",
+    )
+
+
+@cache
+def shipped_missions() -> frozenset[str]:
+    """The missions whose files the global runtime serves (this package's)."""
+    return frozenset(rel.split("/")[1] for rel in shipped_files() if rel.startswith("missions/"))
 
 
 @contextmanager
@@ -271,19 +364,69 @@ def _apply_global(home: Path, actions: list[dict]) -> None:
         )
 
 
-def _apply_project(root: Path, actions: list[dict]) -> None:
-    kittify = root / KITTIFY
-    for action in actions:
-        kind, source = action["action"], kittify / action["path"]
-        if kind in ("remove-identical", "remove-duplicate"):
-            source.unlink()
-        elif kind == "move-override":
-            target = kittify / action["to"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-    _prune_empty_dirs(kittify)
-    if any(action["action"] == "mark-migrated" for action in actions):
-        write_marker(root)
+def _apply_project(root: Path, actions: list[dict], commit: bool) -> bool:
+    """Carry out the plan as one change of the repository; whether it was committed."""
+    from spec_kitty.workflow.changeset import Changeset
+    from spec_kitty.workflow.init import ignore_worktrees
+
+    with Changeset(root) as changes:
+        for action in actions:
+            kind, path = action["action"], root / action["path"]
+            if kind in ("remove-identical", "remove-duplicate"):
+                changes.remove(path)
+            elif kind == "move-override":
+                changes.move(path, root / action["to"])
+            elif kind == "add-identity":
+                text = path.read_text() if path.is_file() else ""
+                changes.write(path, with_identity(text, action["slug"], path)[0])
+            elif kind == "ignore-worktrees":
+                changes.write(path, ignore_worktrees(path))
+            elif kind == "mark-migrated":
+                changes.write(path, marker_text())
+        committed = changes.commit(_commit_message(actions), commit and _in_git(root))
+    _prune_empty_dirs(root / KITTIFY)
+    return committed
+
+
+@contextmanager
+def _project_locks(root: Path) -> Iterator[None]:
+    """The repository's workflow lock (as every command takes), then the runtime's."""
+    from spec_kitty.workflow.lock import repository_lock
+
+    with ExitStack() as stack:
+        if _in_git(root):
+            stack.enter_context(repository_lock(root))
+        stack.enter_context(runtime_lock(kittify_home()))
+        yield
+
+
+def _in_git(root: Path) -> bool:
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
+def _worktrees_not_ignored(root: Path) -> bool:
+    from spec_kitty.workflow.init import ignore_worktrees
+
+    path = root / WORKTREES_IGNORE
+    return ignore_worktrees(path) != (path.read_text(encoding="utf-8") if path.exists() else "")
+
+
+def _commit_message(actions: list[dict]) -> str:
+    counts = Counter(action["action"] for action in actions)
+    parts = [
+        f"{counts['remove-identical']} stock copies removed" if counts["remove-identical"] else "",
+        f"{counts['move-override']} overrides moved out of 1.x places"
+        if counts["move-override"]
+        else "",
+        "sync identity added" if counts["add-identity"] else "",
+    ]
+    detail = "; ".join(part for part in parts if part)
+    return "Move .kittify/ onto the global runtime" + (f": {detail}" if detail else "")
+
+
+def _shown(rel: str) -> str:
+    """A .kittify/-relative path as the user sees it: relative to the project root."""
+    return f"{KITTIFY}/{rel}"
 
 
 def _project_files(kittify: Path) -> Iterator[tuple[str, Path]]:
@@ -308,19 +451,10 @@ def _prune_empty_dirs(kittify: Path) -> None:
                 path.rmdir()
 
 
-def _default_hashes(patterns: tuple[str, ...], known: dict[str, set[str]]) -> set[str]:
-    hashes: set[str] = set()
-    for pattern in patterns:
-        if "*" in pattern:
-            for rel, digests in known.items():
-                if fnmatchcase(rel, pattern):
-                    hashes |= digests
-        else:
-            hashes |= known.get(pattern, set())
-    return hashes
-
-
 def _action(scope: str, action: str, path: str, **extra) -> dict:
+    """One line of a migration report; an origin is written as its text ("stock 1.0.3")."""
+    if "origin" in extra:
+        extra["origin"] = str(extra["origin"])
     return {"scope": scope, "action": action, "path": path, **extra}
 
 
@@ -343,11 +477,15 @@ def _global_summary(home: Path, actions: list[dict], dry_run: bool) -> str:
     return f"global runtime {home} ({__version__}): " + ", ".join(parts)
 
 
-def _project_summary(root: Path, actions: list[dict], dry_run: bool) -> str:
-    counts = Counter(action["action"] for action in actions)
+def _project_summary(root: Path, report: dict, dry_run: bool, commit: bool) -> str:
+    counts = Counter(action["action"] for action in report["actions"])
     parts = _phrases(counts, _PROJECT_PHRASES, dry_run)
-    if not any(counts[kind] for kind in CHANGES_PROJECT):
+    if not report["changed"]:
         return f"project {root} is already migrated; nothing to change ({', '.join(parts)})"
+    if report["committed"]:
+        parts.append("committed")
+    elif not dry_run and report["applied"]:
+        parts.append("not committed (no git)" if commit else "not committed (--no-commit)")
     return f"project {root}: " + ", ".join(parts)
 
 
@@ -356,11 +494,15 @@ _GLOBAL_PHRASES = {
     "update": ("updated {n} file(s)", "would update {n} file(s)"),
     "retire": ("removed {n} retired default(s)", "would remove {n} retired default(s)"),
     "skip-user-edited": ("kept {n} file(s) you edited", "would keep {n} file(s) you edited"),
+    "skip-spec-kitty": (
+        "left {n} file(s) spec-kitty manages",
+        "would leave {n} file(s) spec-kitty manages",
+    ),
 }
 _PROJECT_PHRASES = {
     "remove-identical": (
-        "removed {n} unmodified copy(ies) of shipped defaults",
-        "would remove {n} unmodified copy(ies) of shipped defaults",
+        "removed {n} stock copy(ies) the global runtime serves",
+        "would remove {n} stock copy(ies) the global runtime serves",
     ),
     "remove-duplicate": (
         "removed {n} duplicate 1.x file(s)",
@@ -371,6 +513,12 @@ _PROJECT_PHRASES = {
         "would move {n} override(s) out of 1.x locations",
     ),
     "keep-override": ("kept {n} override(s)", "would keep {n} override(s)"),
+    "keep-mission": (
+        "kept {n} file(s) of missions this toolkit does not ship",
+        "would keep {n} file(s) of missions this toolkit does not ship",
+    ),
+    "add-identity": ("added the sync identity", "would add the sync identity"),
+    "ignore-worktrees": ("ignored .worktrees/", "would ignore .worktrees/"),
     "untouched-config": (
         "left {n} configuration file(s) untouched",
         "would leave {n} configuration file(s) untouched",

@@ -8,7 +8,10 @@ Order, first hit wins (`{key}` is the mission, "software-dev" by default):
   package          the package defaults: templates/missions/{key}/templates/, then
                    templates/templates/
 Command prompts (kind "command") use the same tiers with `command-templates/` in place of
-`templates/`. A project still in the 1.x layout (see spec_kitty.runtime.legacy for what
+`templates/`. The global tiers are shared with spec-kitty 2.x, which rewrites its own missions
+there on every start: a file there that is a spec-kitty release's stock copy is skipped (its
+placeholders are not ours), and the lookup goes on to the next tier; a file the user edited is
+used. A project still in the 1.x layout (see spec_kitty.runtime.legacy for what
 "migrated" means) uses its two project tiers only and gets an UnmigratedProject error naming
 `spec-kitty migrate` where the other tiers would have been consulted.
 """
@@ -30,9 +33,15 @@ _MISSION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 class TemplateError(ScriptError):
     """A template that cannot be found, or a name that is not allowed."""
 
-    def __init__(self, message: str, looked_in: tuple[tuple[str, Path], ...] = ()):
+    def __init__(
+        self,
+        message: str,
+        looked_in: tuple[tuple[str, Path], ...] = (),
+        skipped: tuple[tuple[str, Path, str], ...] = (),
+    ):
         super().__init__(message)
         self.looked_in = looked_in
+        self.skipped = skipped
 
 
 class UnmigratedProject(TemplateError):
@@ -44,6 +53,14 @@ class Resolved:
     path: Path
     tier: str
     looked_in: tuple[tuple[str, Path], ...] = ()
+    skipped: tuple[tuple[str, Path, str], ...] = ()  # (tier, path, why) passed over
+
+
+@dataclass
+class _Lookup:
+    found: Resolved | None
+    looked: list[tuple[str, Path]]
+    skipped: list[tuple[str, Path, str]]
 
 
 def resolve_template(
@@ -57,9 +74,10 @@ def resolve_template(
     folder = KINDS[kind]
     tiers = _tiers(key, project_root, folder, folder)
     what = f"{kind} {name!r} for mission {key!r}"
-    found = _first(tiers, name)
-    if isinstance(found, Resolved):
-        return found
+    lookup = _first(tiers, name)
+    if lookup.found is not None:
+        return lookup.found
+    looked = lookup.looked
     if _is_legacy(project_root):
         if kind == "command":
             for old in legacy_command_locations(project_root / KITTIFY, name, key):
@@ -67,32 +85,44 @@ def resolve_template(
                     raise UnmigratedProject(
                         f"{what} is only in the 1.x location {old}; run `spec-kitty migrate` "
                         f"in {project_root} to move it where it is used",
-                        (*found, ("legacy", old)),
+                        (*looked, ("legacy", old)),
                     )
-        raise _unmigrated(what, project_root, found)
-    raise TemplateError(f"no {what}; looked in: {_listing(found)}", tuple(found))
+        raise _unmigrated(what, project_root, looked)
+    raise TemplateError(
+        f"no {what}; looked in: {_listing(looked)}{_skipped_note(lookup.skipped)}",
+        tuple(looked),
+        tuple(lookup.skipped),
+    )
 
 
 def resolve_mission(mission: str | None, project_root: Path | None) -> Resolved:
     """The mission definition (mission.yaml) of `mission`, and the tier it came from."""
     key = check_mission(mission)
-    found = _first(_tiers(key, project_root, "", None), "mission.yaml")
-    if isinstance(found, Resolved):
-        return found
+    lookup = _first(_tiers(key, project_root, "", None), "mission.yaml")
+    if lookup.found is not None:
+        return lookup.found
     what = f"mission {key!r}"
     if _is_legacy(project_root):
-        raise _unmigrated(what, project_root, found)
+        raise _unmigrated(what, project_root, lookup.looked)
     known = ", ".join(available_missions(project_root)) or "none"
     raise TemplateError(
-        f"unknown {what}; available: {known}; looked in: {_listing(found)}", tuple(found)
+        f"unknown {what}; available: {known}; looked in: {_listing(lookup.looked)}"
+        f"{_skipped_note(lookup.skipped)}",
+        tuple(lookup.looked),
+        tuple(lookup.skipped),
     )
 
 
 def available_missions(project_root: Path | None) -> list[str]:
-    """Mission keys with a mission.yaml in any tier this project may use."""
-    roots = [home for _tier, home in _runtime_roots(project_root)]
+    """Mission keys with a mission.yaml in any tier this project may use (spec-kitty's stock
+    missions in the shared global runtime are not ours to use, so they are not listed)."""
     return sorted(
-        {path.parent.name for root in roots for path in (root / "missions").glob("*/mission.yaml")}
+        {
+            path.parent.name
+            for tier, root in _runtime_roots(project_root)
+            for path in (root / "missions").glob("*/mission.yaml")
+            if _spec_kittys(tier, path) is None
+        }
     )
 
 
@@ -150,15 +180,49 @@ def _tiers(key: str, project_root: Path | None, in_mission: str, common: str | N
     return tiers
 
 
-def _first(tiers, name: str) -> Resolved | list[tuple[str, Path]]:
-    """The first tier holding `name`, or every path looked at."""
-    looked = []
+def _first(tiers, name: str) -> _Lookup:
+    """The first tier holding a usable `name`, with every path looked at and passed over."""
+    looked: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, Path, str]] = []
     for tier, folder in tiers:
         path = folder / name
         looked.append((tier, path))
-        if path.is_file():
-            return Resolved(path, tier, tuple(looked))
-    return looked
+        if not path.is_file():
+            continue
+        why = _spec_kittys(tier, path)
+        if why is not None:
+            skipped.append((tier, path, why))
+            continue
+        return _Lookup(Resolved(path, tier, tuple(looked), tuple(skipped)), looked, skipped)
+    return _Lookup(None, looked, skipped)
+
+
+def _spec_kittys(tier: str, path: Path) -> str | None:
+    """Why a file of the shared global runtime is not ours to use (a spec-kitty release's stock
+    copy), or None."""
+    if not tier.startswith("global"):
+        return None
+    from spec_kitty.runtime.manifest import file_hash, read_manifest
+    from spec_kitty.runtime.stock import stock_origin
+
+    home = kittify_home()
+    rel, digest = path.relative_to(home).as_posix(), file_hash(path)
+    try:
+        if read_manifest(home)["files"].get(rel) == digest:
+            return None  # ours, as installed: no need to ask the spec-kitty table
+    except ScriptError:
+        pass  # a damaged manifest only costs the shortcut; migrate reports it
+
+    origin = stock_origin(rel, digest)
+    if origin is None:
+        return None
+    return f"stock copy of spec-kitty {origin.releases}, which spec-kitty manages; not used"
+
+
+def _skipped_note(skipped) -> str:
+    if not skipped:
+        return ""
+    return "; skipped: " + ", ".join(f"{tier} {path} ({why})" for tier, path, why in skipped)
 
 
 def _is_legacy(project_root: Path | None) -> bool:

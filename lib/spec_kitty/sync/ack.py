@@ -4,6 +4,7 @@ Lines are applied in one transaction per read from the pipe, which is one batch-
 the two run side by side, so an acknowledgement is on disk moments after the server gave it.
 A rejection for a fault of the server's own (category server_error) is reported but not counted
 against the event: it stays queued as it was, and is never dead-lettered for the server's sake.
+An `invalid` line (collapse-lanes' report of an event it cannot send) holds that event.
 """
 
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ class AckSummary:
     rejected: int = 0
     dead_lettered: int = 0
     kept: int = 0
+    held: int = 0
     unknown_event: int = 0
     ignored: int = 0
 
@@ -42,6 +44,8 @@ class AckSummary:
             text += f" ({self.dead_lettered} now dead-lettered)"
         if self.kept:
             text += f", {self.kept} kept as they were (the server failed on them)"
+        if self.held:
+            text += f", {self.held} held (cannot be sent as they are; see sync-diagnose)"
         if self.unknown_event or self.ignored:
             text += f", {self.unknown_event} not in the queue, {self.ignored} with unknown status"
         return text
@@ -112,7 +116,7 @@ class _Applier:
                     summary.success += 1
                 else:
                     summary.duplicate += 1
-            elif outcome in ("rejected", "dead_lettered"):
+            elif outcome in ("rejected", "dead_lettered", "held"):
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
                 rejected.append({**result, "outcome": outcome})
             elif outcome == "unknown_event":

@@ -6,6 +6,10 @@ and checks every stage's exit status (like `set -o pipefail`). queue-ack, the on
 writes to the queue, applies each chunk's results as batch-send reports them and keeps going
 after Ctrl-C until the sender stops, so an interrupted sync loses nothing; what the server took
 but nobody applied is simply answered `duplicate` next time.
+
+An event collapse-lanes cannot send (a lane this version does not know) is held in the queue
+once the stages are done, so later syncs neither resend nor fail on it; before the stages start,
+held events this version can send now are released back to pending.
 """
 
 import fcntl
@@ -18,9 +22,13 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.queue.held import release_sendable
+from spec_kitty.queue.store import HELD, Queue
+from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
 from spec_kitty.sync.summary import SyncSummary
 
@@ -60,17 +68,20 @@ def stage_commands(options: SyncOptions) -> list[list[str]]:
     if options.max_rejections is not None:
         ack += ["--max-rejections", str(options.max_rejections)]
     return [
-        [_script("queue-export"), *queue],
-        [_script("collapse-lanes")],
-        [_script("batch-send"), *send],
-        [_script("queue-ack"), *ack],
+        [console_script("queue-export"), *queue],
+        [console_script("collapse-lanes")],
+        [console_script("batch-send"), *send],
+        [console_script("queue-ack"), *ack],
     ]
 
 
 def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary:
-    """Run one sync under the sync lock; the summary carries the exit code."""
+    """Run one sync under the sync lock; the summary carries the exit code and is recorded as
+    the last sync's."""
+    started = datetime.now(UTC)
     summary = SyncSummary()
-    with SyncLock() as lock:
+    with SyncLock() as lock, Queue(options.queue) as queue:
+        summary.released = len(release_sendable(queue))
         stages = _start(stage_commands(options), lock.fd)
         _, collapse, _, ack = stages
         unsent: list[dict] = []
@@ -89,9 +100,14 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
                     notify("interrupted: applying what the server already acknowledged")
                 interrupted = True
         watcher.join()
+        _hold(queue, unsent, summary)
     for failure in unsent:
         summary.add_failure(failure, options.keep_failures)
     summary.exit_code = INTERRUPTED if interrupted else _exit_code(codes, summary, notify)
+    try:
+        record_last_sync(summary, started)
+    except (OSError, ScriptError) as exc:
+        notify(f"sync-now: the summary could not be kept as the last sync's ({exc})")
     return summary
 
 
@@ -160,19 +176,22 @@ def _watch_collapse(stream, unsent: list[dict]) -> None:
         except ValueError:
             record = None
         if isinstance(record, dict) and record.get("status") == "invalid":
-            unsent.append(
-                {
-                    "event_id": record.get("event_id"),
-                    "event_type": record.get("event_type"),
-                    "aggregate_id": record.get("aggregate_id"),
-                    "category": "unknown_lane",
-                    "error": record.get("reason"),
-                    "outcome": "not_sent",
-                }
-            )
+            unsent.append(record)
         else:
             sys.stderr.write(raw.decode(errors="replace"))
             sys.stderr.flush()
+
+
+def _hold(queue: Queue, unsent: list[dict], summary: SyncSummary) -> None:
+    """Hold what collapse-lanes could not send; each becomes a failure of this run's summary."""
+    outcomes = queue.hold(unsent) if unsent else []
+    summary.held_total = queue.count(HELD)
+    for record, outcome in zip(unsent, outcomes, strict=True):
+        if outcome == HELD:
+            summary.held_new[record["reason"]] = summary.held_new.get(record["reason"], 0) + 1
+        reason, expected = record.pop("reason", None), record.pop("expected", None)
+        record["error"] = f"{reason}: expected {expected}" if expected else reason
+        record["outcome"] = outcome
 
 
 def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], None]) -> int:
@@ -188,7 +207,7 @@ def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], N
     return 0
 
 
-def _script(name: str) -> str:
+def console_script(name: str) -> str:
     """The stage's console script, from the same installation as this process."""
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.exists() else shutil.which(name)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spec_kitty.jsonl import ScriptError
+from spec_kitty.queue.held import NEXT_STEP as HELD_NEXT_STEP
+from spec_kitty.queue.held import describe_reasons
 from spec_kitty.sync.categories import CATEGORIES
 
 NEXT_STEPS = {
@@ -16,9 +18,8 @@ NEXT_STEPS = {
     ),
     "auth_expired": "log in again with `spec-kitty auth-login`, then run `spec-kitty sync-now`",
     "unknown_lane": (
-        "these status events name a lane outside planned, claimed, in_progress, for_review, done, "
-        "blocked, canceled: correct the work package's lane and record the move again "
-        "(`spec-kitty sync-now --report FILE` lists the events)"
+        "these status events name a lane that cannot be sent (`spec-kitty sync-diagnose` shows "
+        "each one); " + HELD_NEXT_STEP
     ),
     "forbidden": (
         "your login may not write to this project: check the user and team with "
@@ -54,6 +55,10 @@ class SyncSummary:
     categories: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     exit_code: int = 0
+    # Held in this run, by reason; held in the queue after it; released back to pending before it.
+    held_new: dict[str, int] = field(default_factory=dict)
+    held_total: int = 0
+    released: int = 0
 
     @property
     def failed(self) -> int:
@@ -75,7 +80,29 @@ class SyncSummary:
         return text
 
     def next_steps(self) -> list[str]:
-        return [f"  {category}: {NEXT_STEPS[category]}" for category, _ in self._ordered()]
+        """The lines after the summary line: what this run released and held, and what stays
+        held from earlier runs; then one next step per failure category."""
+        steps = [f"  {category}: {NEXT_STEPS[category]}" for category, _ in self._ordered()]
+        return self._held_lines() + steps
+
+    def _held_lines(self) -> list[str]:
+        lines = []
+        if self.released:
+            lines.append(
+                f"  released: {self.released} held event(s) that this version can send, "
+                "back in the queue for this sync"
+            )
+        new = sum(self.held_new.values())
+        if new:
+            lines.append(
+                f"  held: {new} ({describe_reasons(self.held_new)}), see spec-kitty sync-diagnose"
+            )
+        if self.held_total > new:
+            lines.append(
+                f"  held from earlier syncs: {self.held_total - new}, not sent "
+                "(see spec-kitty sync-diagnose)"
+            )
+        return lines
 
     def as_dict(self) -> dict:
         return {
@@ -84,6 +111,12 @@ class SyncSummary:
             "failed": self.failed,
             "categories": dict(self._ordered()),
             "next_steps": {category: NEXT_STEPS[category] for category, _ in self._ordered()},
+            "held": {
+                "new": sum(self.held_new.values()),
+                "new_reasons": self.held_new,
+                "total": self.held_total,
+            },
+            "released": self.released,
             "exit_code": self.exit_code,
         }
 

@@ -9,10 +9,10 @@ from invoke import Collection
 
 def build_namespace() -> Collection:
     """A fresh collection of every user-facing task, names dashed (sync-now, create-feature)."""
-    from spec_kitty.tasks import health, queue, runtime, server, sync, workflow
+    from spec_kitty.tasks import dashboard, health, queue, runtime, server, sync, workflow
 
     namespace = Collection()
-    for module in (workflow, runtime, queue, sync, health, server):
+    for module in (workflow, runtime, queue, sync, health, server, dashboard):
         for task in module.TASKS:
             namespace.add_task(task)
     return namespace

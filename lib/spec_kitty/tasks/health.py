@@ -17,7 +17,8 @@ _OFFLINE_STATES = {"unreachable", "server_error"}
     }
 )
 def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
-    """Show queue depth and age, retries, dead letters, top failures, and the login's health.
+    """Show queue depth and age, retries, dead letters, held events by reason, top failures,
+    and the login's health.
 
     With --check: exit 3 when the server is unreachable, 4 when the login needs renewing."""
     from invoke import Exit
@@ -43,7 +44,7 @@ def _status_lines(stats: dict, sync: dict) -> list[str]:
     lines = [
         f"Queue {stats['queue']}",
         f"  pending: {stats['depth']}   dead-lettered: {stats['dead_lettered']}   "
-        f"oldest: {_age(stats['oldest_event_age_seconds'])}",
+        f"held: {stats['held']}   oldest: {_age(stats['oldest_event_age_seconds'])}",
         "  retries: "
         + (
             ", ".join(f"{n} event(s) x{count}" for count, n in stats["retry_counts"].items()) or "-"
@@ -63,6 +64,10 @@ def _status_lines(stats: dict, sync: dict) -> list[str]:
             "  dead-lettered events are not sent; after fixing the cause: "
             "`spec-kitty queue-requeue --all-failed`"
         )
+    for reason in stats["held_reasons"]:
+        lines.append(f"  held [{reason['category']}] x{reason['count']}: {reason['reason']}")
+    if stats["held"]:
+        lines.append("  held events are listed with what to do by `spec-kitty sync-diagnose`")
     lines.append(f"Sync {sync['state'].replace('_', ' ')}: {sync['detail']}")
     if sync["access_expires_at"]:
         lines.append(
@@ -85,7 +90,7 @@ def _age(seconds: float | None) -> str:
 
 @task(
     help={
-        "json": "print one JSON object {checked, invalid, counts, problems} instead of text",
+        "json": "print one JSON object {checked, invalid, counts, problems, held} instead of text",
         "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
     }
 )
@@ -93,7 +98,8 @@ def sync_diagnose(c, json=False, queue=None):
     """Check every queued event against the contract schemas, as it would be sent.
 
     Pending and dead-lettered events, lanes collapsed; each mismatch names the event, the field,
-    the value found and what is expected; ends with counts by problem. Exit 1 when any event is
+    the value found and what is expected; ends with counts by problem. Then every held event:
+    why it was held, what it would take to send it, and what to do. Exit 1 when any event is
     invalid."""
     from json import loads
 
@@ -101,12 +107,13 @@ def sync_diagnose(c, json=False, queue=None):
 
     from spec_kitty.events.validate import Tally, queued_event_problems
     from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps
-    from spec_kitty.queue.store import Queue
+    from spec_kitty.queue.held import NEXT_STEP
+    from spec_kitty.queue.store import FAILED, PENDING, Queue
 
     tally = Tally()
     problems = []
     with Queue(queue) as store:
-        for text in store.export(("pending", "failed")):
+        for text in store.export((PENDING, FAILED)):
             event = loads(text)
             for problem in tally.add(queued_event_problems(event)):
                 if json:
@@ -115,20 +122,74 @@ def sync_diagnose(c, json=False, queue=None):
                     print(
                         f"event {problem.event_id} ({event.get('event_type')}): {problem.message()}"
                     )
+        unsent = tally.invalid  # pending or dead-lettered events the server would reject
+        held = [_held_event(row, tally, queued_event_problems) for row in store.held()]
     if json:
         summary = {"checked": tally.checked, "invalid": tally.invalid}
-        print(dumps({**summary, "counts": tally.most_common(), "problems": problems}))
+        print(
+            dumps(
+                {
+                    **summary,
+                    "counts": tally.most_common(),
+                    "problems": problems,
+                    "held": held,
+                    "held_next_step": NEXT_STEP if held else None,
+                }
+            )
+        )
     else:
         print(f"{tally.checked} queued event(s) checked, {tally.invalid} invalid")
         for kind, count in tally.most_common().items():
             print(f"  {count:6d}  {kind}")
-        if tally.invalid:
+        if unsent:
             print(
                 "  next: invalid events are rejected by the server; fix their source, or let them "
                 "dead-letter and inspect them with `queue-export --status failed`"
             )
+        for line in _held_lines(held, NEXT_STEP):
+            print(line)
     if tally.invalid:
         raise Exit(code=EXIT_SOME_FAILED)
+
+
+def _held_event(row: tuple, tally, problems_of) -> dict:
+    """One held event: why it was held, and whether this version can send it now."""
+    from json import loads
+
+    from spec_kitty.queue.held import sendable_now
+
+    event_id, text, reason, since = row
+    event = loads(text)
+    return {
+        "event_id": event_id,
+        "event_type": event.get("event_type"),
+        "aggregate_id": event.get("aggregate_id"),
+        "held_at": since,
+        "reason": reason,
+        "sendable": sendable_now(event),
+        "problems": [problem.to_dict() for problem in tally.add(problems_of(event))],
+    }
+
+
+def _held_lines(held: list[dict], next_step: str) -> list[str]:
+    if not held:
+        return []
+    lines = [f"held: {len(held)} event(s), not sent until their problem is fixed"]
+    for item in held:
+        lines.append(
+            f"  {item['event_id']} ({item['event_type']} {item['aggregate_id']}), held "
+            f"{item['held_at']}: {item['reason']}"
+        )
+        if item["sendable"]:
+            lines.append("    this version can send it: the next `spec-kitty sync-now` does")
+            continue
+        lines += [f"    {problem['message']}" for problem in item["problems"]]
+        lines.append(
+            "    what to do: upgrade this toolkit if a newer spec-kitty wrote it, or drop it: "
+            f"`spec-kitty queue-drop --event-id {item['event_id']}`"
+        )
+    lines.append(f"  next: {next_step}")
+    return lines
 
 
 TASKS = [sync_status, sync_diagnose]

@@ -5,30 +5,32 @@ from spec_kitty.tasks.base import task
 
 @task(
     help={
-        "dry_run": "print what would change and change nothing",
+        "dry_run": "list what would happen to each file, and its origin; change nothing",
         "json": "write one JSON line per action to stdout (summaries stay on stderr)",
         "project": "the project to migrate (default: the one around the current directory)",
         "global_only": "install or update the global runtime only; leave every project alone",
+        "no_commit": "change the files but do not commit them",
     }
 )
-def migrate(c, dry_run=False, json=False, project=None, global_only=False):
+def migrate(c, dry_run=False, json=False, project=None, global_only=False, no_commit=False):
     """Install the global runtime (~/.kittify) and reduce .kittify/ to real overrides.
 
-    The project's .kittify/ keeps only its customised files; safe to run again (it then changes
-    nothing and says so)."""
+    Each file of the project's .kittify/ is compared with every spec-kitty release's defaults
+    and this toolkit's: unmodified copies are removed (the global runtime serves them), files
+    you edited are kept byte for byte, a mission this toolkit does not ship is kept whole. A
+    config.yaml without project.uuid/slug gets them (for sync), .worktrees/ is ignored, and it
+    all becomes one commit. Safe to run again: it then changes nothing and says so.
+
+    Example: spec-kitty migrate --dry-run    (each file, its origin, what would happen)"""
     import sys
     from pathlib import Path
 
     from spec_kitty.jsonl import ScriptError, write_record
-    from spec_kitty.runtime.migrate import (
-        action_records,
-        ensure_global_runtime,
-        migrate_project,
-        raise_conflicts,
-    )
+    from spec_kitty.runtime.migrate import action_records, describe, raise_conflicts
+    from spec_kitty.runtime.migrate import migrate as run_migration
     from spec_kitty.runtime.resolve import find_project
 
-    root = None
+    projects = []
     if not global_only:
         root = find_project(Path(project) if project else None)
         if root is None:
@@ -36,13 +38,14 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False):
                 f"no .kittify/ at or above {Path(project or '.').resolve()}; cd into a project, "
                 "or run `spec-kitty migrate --global-only` to install the global runtime alone"
             )
-    reports = [ensure_global_runtime(dry_run=dry_run)]
-    if root is not None:
-        reports.append(migrate_project(root, dry_run=dry_run))
-    if json:
-        for report in reports:
+        projects.append(root)
+    reports = list(run_migration(projects, dry_run=dry_run, commit=not no_commit))
+    for report in reports:
+        if json:
             for record in action_records(report, dry_run):
                 write_record(sys.stdout, record)
+        elif dry_run and "project" in report:
+            print("\n".join(describe(report)), flush=True)
     for report in reports[1:]:
         raise_conflicts(report)
 

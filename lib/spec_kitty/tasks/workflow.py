@@ -185,7 +185,7 @@ def move_task(
     no_commit=False,
     json=False,
 ):
-    """Move a work package to another lane, if the 7-lane rules and their guards allow it."""
+    """Move a work package to another lane, if the lane rules and their guards allow it."""
     from spec_kitty.jsonl import ScriptError
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import move_task as move

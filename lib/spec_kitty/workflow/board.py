@@ -2,7 +2,14 @@
 files disagree with the status log (or, before there is a log, a lane folder with a stale
 frontmatter)."""
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, display_lane, lane_fields
+from spec_kitty.events.lanes import (
+    Lane,
+    UnknownLane,
+    collapse_lane,
+    display_lane,
+    lane_fields,
+    parse_lane,
+)
 from spec_kitty.workflow.state import FeatureState
 
 
@@ -63,28 +70,52 @@ def _view(lane: str) -> str:
         return lane
 
 
+# Columns in the order work flows; the first four always show, the others when not empty.
+COLUMNS = (
+    Lane.PLANNED,
+    Lane.CLAIMED,
+    Lane.IN_PROGRESS,
+    Lane.FOR_REVIEW,
+    Lane.IN_REVIEW,
+    Lane.APPROVED,
+    Lane.DONE,
+    Lane.BLOCKED,
+    Lane.CANCELED,
+)
+ALWAYS_SHOWN = (Lane.PLANNED, Lane.IN_PROGRESS, Lane.FOR_REVIEW, Lane.DONE)
+
+
+def column(lane: str) -> str:
+    """The board column of a lane: its canonical name (an alias shows with the lane it names,
+    genesis, the lane before a work package's first transition, with planned); a lane this tool
+    does not know gets a column of its own, after the known ones."""
+    try:
+        canonical = parse_lane(lane)
+    except UnknownLane:
+        return lane
+    return Lane.PLANNED.value if canonical == Lane.GENESIS else canonical.value
+
+
 def render_text(data: dict) -> str:
-    by_lane: dict[str, list[dict]] = {}
+    by_column: dict[str, list[dict]] = {}
     for package in data["work_packages"]:
-        by_lane.setdefault(package["lane"], []).append(package)
-    order = [lane.value for lane in Lane] + sorted(set(by_lane) - {lane.value for lane in Lane})
+        by_column.setdefault(column(package["lane"]), []).append(package)
+    known = [lane.value for lane in COLUMNS]
+    order = known + sorted(set(by_column) - set(known))
     lines = [f"{data['feature']} (target branch {data['target_branch'] or 'not recorded'})"]
-    for lane in order:
-        if lane not in by_lane and lane not in (
-            Lane.PLANNED,
-            Lane.IN_PROGRESS,
-            Lane.FOR_REVIEW,
-            Lane.DONE,
-        ):
+    for name in order:
+        if name not in by_column and name not in ALWAYS_SHOWN:
             continue
-        members = by_lane.get(lane, [])
-        lines.append(f"\n{display_lane(lane)}: {len(members)}")
+        members = by_column.get(name, [])
+        lines.append(f"\n{display_lane(name)}: {len(members)}")
         for package in members:
             deps = ", ".join(
                 f"{d['wp_id']} {display_lane(d['lane'])}" for d in package["dependencies"]
             )
+            shown = f"  ({package['lane']})" if package["lane"] != name else ""
             lines.append(
-                f"  {package['wp_id']}  {package['title']}" + (f"  [deps: {deps}]" if deps else "")
+                f"  {package['wp_id']}  {package['title']}{shown}"
+                + (f"  [deps: {deps}]" if deps else "")
             )
     if data["disagreements"]:
         lines.append("\ndisagreements (the first source named is the truth):")

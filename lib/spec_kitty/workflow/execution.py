@@ -182,7 +182,7 @@ def implement(
         "branch": branch,
         "worktree": str(worktree),
         "prompt": str(wp.path),
-        "feedback": _open_feedback(wp),
+        "feedback": open_feedback(wp),
         "forced": False,
     }
     if lane == Lane.IN_PROGRESS.value:
@@ -192,7 +192,8 @@ def implement(
             git.add_worktree(root, worktree, branch, None if known else target)
         base = wp.fields.get("base_branch")
         return {**result, **lane_fields(lane), "base": base, "started": False}
-    if lane not in (Lane.PLANNED.value, Lane.BLOCKED.value, Lane.CLAIMED.value):
+    targets = transitions.start_steps(lane)
+    if targets is None:
         raise transitions.TransitionRefused(
             f"{wp_id} is {display_lane(lane)}; implement starts a planned work package "
             f"(see `spec-kitty board --feature {feature.slug}`)"
@@ -212,7 +213,6 @@ def implement(
             if base_commit is None:
                 raise ScriptError(f"branch {base_branch} has no commits yet; commit to it first")
             changes.add_worktree(worktree, branch, base_commit)
-        targets = [Lane.CLAIMED, Lane.IN_PROGRESS] if lane == Lane.PLANNED else [Lane.IN_PROGRESS]
         move = Move(state, wp, targets, actor, force, reason, execution_mode="worktree")
         at = utc_timestamp()
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
@@ -236,7 +236,7 @@ def implement(
     return {**result, "committed": committed}
 
 
-def _open_feedback(wp: WorkPackage) -> str | None:
+def open_feedback(wp: WorkPackage) -> str | None:
     """The latest review feedback while the review's verdict is "has_feedback" (many WP files
     carry an empty Review Feedback section from their template)."""
     if wp.fields.get("review_status") != "has_feedback":
@@ -271,7 +271,7 @@ def move_task(
     reason: str | None = None,
     commit: bool = True,
 ) -> dict:
-    """Move a WP along the 7-lane model, guards first; --force (with a reason) skips them."""
+    """Move a WP along the lane model, guards first; --force (with a reason) skips them."""
     transitions.require_reason(force, reason)
     target = transitions.target_lane(to)
     state = load_state(feature)
@@ -310,14 +310,14 @@ def move_task(
 
 
 def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
-    if target in (Lane.CLAIMED, Lane.IN_PROGRESS) and current in ("planned", "blocked"):
+    if transitions.starts_work(current, target):
         transitions.check_dependencies(wp.wp_id, wp.dependencies, state.lanes())
-    if target == Lane.FOR_REVIEW:
+    if transitions.submits_work(current, target):
         branch = f"{feature.slug}-{wp.wp_id}"
         base = str(wp.fields.get("base_commit") or feature.target_branch or "HEAD")
         ahead = git.commits_between(root, base, branch) if git.rev_parse(root, branch) else None
         transitions.check_has_commits(wp.wp_id, branch, base, ahead)
-    transitions.check_review_path(wp.wp_id, target)
+    transitions.check_review_path(wp.wp_id, current, target)
 
 
 @exclusive

@@ -27,9 +27,13 @@ JOURNAL_NAME = "spec-kitty-journal.json"
 _running: ContextVar[dict | None] = ContextVar("spec_kitty_workflow_call", default=None)
 
 
-def journal_path(root: Path) -> Path:
-    """Shared by every worktree of the repository, like the workflow lock."""
-    return git.common_dir(root) / JOURNAL_NAME
+def journal_path(root: Path) -> Path | None:
+    """Shared by every worktree of the repository, like the workflow lock; None outside a git
+    repository (`spec-kitty migrate` changes such a project without a commit or a lock)."""
+    try:
+        return git.common_dir(root) / JOURNAL_NAME
+    except git.GitError:
+        return None
 
 
 def describe(command: Callable, root: Path, args: tuple, kwargs: dict) -> dict:
@@ -62,12 +66,16 @@ def current_call() -> dict | None:
 
 
 def save(root: Path, plan: dict) -> None:
-    replace_file(journal_path(root), json.dumps(plan, ensure_ascii=False, indent=1) + "\n")
+    path = journal_path(root)
+    if path is not None:
+        replace_file(path, json.dumps(plan, ensure_ascii=False, indent=1) + "\n")
 
 
 def load(root: Path) -> dict | None:
     """The journal an interrupted command left, or None."""
     path = journal_path(root)
+    if path is None:
+        return None
     remove_leftovers(path)  # a journal being written when the command was killed: no change yet
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,4 +94,6 @@ def load(root: Path) -> dict | None:
 
 
 def clear(root: Path) -> None:
-    journal_path(root).unlink(missing_ok=True)
+    path = journal_path(root)
+    if path is not None:
+        path.unlink(missing_ok=True)

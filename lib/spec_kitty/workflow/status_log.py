@@ -1,9 +1,12 @@
 """The status log: `kitty-specs/NNN-slug/status.events.jsonl`, the one truth about lanes.
 
 One JSON object a line, append-only, keys sorted, in the shape spec-kitty 2.x writes, so a feature
-moves between the two tools without conversion. A crash mid-append can leave a torn last line;
-reading skips it with a warning and the next append cuts it off. Any other bad line is an error
-that names its number: the log is never guessed at.
+moves between the two tools without conversion. spec-kitty 3.x writes the same transitions (with
+`mission_slug` for `feature_slug`) and keeps other records in the same file, each marked by a key
+a transition never has (`event_type`, `event_name`, `type`, `kind`); those are not lane changes
+and are passed over. A crash mid-append can leave a torn last line; reading skips it with a
+warning and the next append cuts it off. Any other bad line is an error that names its number:
+the log is never guessed at.
 """
 
 import json
@@ -15,6 +18,10 @@ from spec_kitty.events.envelope import new_event_id
 from spec_kitty.jsonl import ScriptError, warn
 
 LOG_NAME = "status.events.jsonl"
+
+# What marks a record of another kind sharing the log (3.x: lifecycle, decision and retrospective
+# events, annotations).
+_OTHER_RECORD_KEYS = ("event_type", "event_name", "type", "kind")
 
 
 def utc_timestamp() -> str:
@@ -82,6 +89,8 @@ def numbered_events(path: Path) -> list[tuple[int, dict]]:
             raise ScriptError(
                 f"{path} line {lineno}: not a JSON object; fix or remove that line"
             ) from None
+        if isinstance(event, dict) and any(key in event for key in _OTHER_RECORD_KEYS):
+            continue
         if not isinstance(event, dict) or not event.get("wp_id") or not event.get("to_lane"):
             raise ScriptError(f"{path} line {lineno}: not a status event (needs wp_id, to_lane)")
         events.append((lineno, event))
