@@ -75,7 +75,6 @@ ALIASES: tuple[Alias, ...] = (
         renamed={
             "--force": None,  # auth-login always logs in anew
             "-f": None,
-            "-u": "--username",
         },
         refused={
             "--password": PASSWORD_ON_ARGV,

@@ -13,14 +13,14 @@ from invoke import task as invoke_task
 
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, os_error_line
 
-# The only short flags, each the one meaning of its letter across every task. A letter that
-# begins the long flags of different meanings (-f: --feature, --force, --feedback) has none.
+# The only short flags: each the initial of the one long flag it means in every task. A letter
+# invoke had given flags of different meanings (-f: --feature, --force and --feedback) has none.
 SHORT_FLAGS = {
-    "event-id": "e",
-    "global-only": "g",
     "json": "j",
+    "limit": "l",
     "queue": "q",
     "server": "s",
+    "username": "u",
     "wp": "w",
 }
 
