@@ -6,9 +6,10 @@ and each event the command emits is queued exactly once, under the id the killed
 git lock the kill left behind is named by the next command with what to do; once it is removed
 the command finishes.
 
-Seeded rounds kill each command (with its git) at a random moment of its run. Deterministic
-tests kill it inside a pre-commit hook: spec-kitty alone, while its git goes on to make the
-commit by itself, and the whole process group, git included.
+Seeded rounds kill each command (with its git) at a random moment of its run, or of its change
+once it has journaled it, and sometimes the run that finishes it too. Deterministic tests kill it
+inside a pre-commit hook: spec-kitty alone, while its git goes on to make the commit by itself,
+and the whole process group, git included.
 """
 
 import json
@@ -197,17 +198,23 @@ def test_a_killed_workflow_command_is_finished_by_running_it_again(tmp_path, sta
     took = run_time(tmp_path, stage)
     argv = COMMANDS[stage][0]
     outcomes: Counter = Counter()
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
         root = project(tmp_path, stage)
         before = Before(root)
         process = start(root, argv)
-        # Most of a run is Python starting up; the kill lands in the rest of it.
-        time.sleep(rng.uniform(0.4, 1.0) * took)
+        if round_ % 2 == 0:
+            # Anywhere in the change: once its journal is written, within what follows (the
+            # files, the status log, a worktree, the commit, the queue).
+            wait_for_journal(root, process)
+            time.sleep(rng.uniform(0, 0.05))
+        else:
+            # Anywhere in the run, most of which is Python starting up.
+            time.sleep(rng.uniform(0.4, 1.0) * took)
         answered = kill_group(process)
         if answered:
             outcomes["answered before the kill"] += 1
         else:
-            journaled = (root / ".git" / "spec-kitty-journal.json").exists()
+            journaled = journal(root).exists()
             outcomes["killed mid-change" if journaled else "killed before changing"] += 1
             rerun_answered = False
             if journaled and rng.random() < 0.5:
@@ -221,6 +228,15 @@ def test_a_killed_workflow_command_is_finished_by_running_it_again(tmp_path, sta
         check_readable(root)
         check_finished_once(root, stage, before)
     print(f"{stage}: {dict(outcomes)}")
+
+
+def journal(root: Path) -> Path:
+    return root / ".git" / "spec-kitty-journal.json"
+
+
+def wait_for_journal(root: Path, process: subprocess.Popen) -> None:
+    """Until the command has journaled its change (or ended without one)."""
+    wait_for(lambda: journal(root).exists() or process.poll() is not None)
 
 
 def gated_hook(root: Path, tmp_path: Path) -> tuple[Path, Path]:
@@ -240,7 +256,7 @@ def wait_for(condition, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while not condition():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+        time.sleep(0.001)
 
 
 @pytest.mark.slow
