@@ -125,7 +125,8 @@ class Changeset:
             raise
         self._undo.clear()
         records.send(self.root, self.events)
-        journal.clear(self.root)
+        result = {**plan["result"], "committed": committed}
+        journal.keep_answer(self.root, {**plan, "result": result})
         return committed
 
     def rollback(self) -> None:
@@ -150,13 +151,14 @@ class Changeset:
 
 
 def finish_interrupted(root: Path) -> dict | None:
-    """Finish the change a killed command journaled: its steps, its commit, its events.
+    """The journal a killed command left, its change finished: its steps, its commit, its events.
 
-    Returns {"call", "result"} of that command (None when there was none), so the same command
-    run again can report it instead of doing its work twice."""
+    Returns that journal with the command's call and result (None when there was none), so the
+    same command run again can report it instead of doing its work twice; the journal itself is
+    left for the caller to keep or clear."""
     plan = journal.load(root)
-    if plan is None:
-        return None
+    if plan is None or plan.get("made"):
+        return plan
     base = Path(plan["root"])
     message = plan["message"]
     try:
@@ -177,13 +179,12 @@ def finish_interrupted(root: Path) -> dict | None:
             exc.exit_code,
         ) from None
     queued = records.send(base, plan["events"])
-    journal.clear(root)
     made = "committed" if committed else "not committed" if plan["commit"] else "left uncommitted"
     warn(
         f"finished what an interrupted command started: {message} ({made}; "
         f"{queued} event(s) queued for sync)"
     )
-    return {"call": plan["call"], "result": {**plan["result"], "committed": committed}}
+    return {**plan, "made": True, "result": {**plan["result"], "committed": committed}}
 
 
 def _check_branch(root: Path, plan: dict) -> None:

@@ -3,12 +3,14 @@
 A command plans its change first (see Changeset), then writes the plan here in one atomic file
 in the git directory: every step (files and their new text, status-log events, a worktree), the
 commit message, the events to queue with their ids, and the result to report. Only then does it
-touch the repository, and it removes the journal once the events are queued. So a command killed
-at any point leaves either no journal and no change, or a journal from which the next workflow
-command finishes the change (see `changeset.finish_interrupted`).
+touch the repository. So a command killed at any point leaves either no journal and no change,
+or a journal from which the next workflow command finishes the change (see
+`changeset.finish_interrupted`).
 
-The journal also names the call that wrote it, so the same command run again can report the
-finished result instead of making a second copy of it.
+The journal also names the call that wrote it, and once the change is made it keeps the result
+until the answer is out (printed, for `spec-kitty`; returned, in-process): the same command run
+again after a kill, before or after its change was made, answers with that result instead of
+making a second copy of the change.
 """
 
 import inspect
@@ -25,6 +27,7 @@ from spec_kitty.workflow import git
 JOURNAL_NAME = "spec-kitty-journal.json"
 
 _running: ContextVar[dict | None] = ContextVar("spec_kitty_workflow_call", default=None)
+_answering: ContextVar[bool] = ContextVar("spec_kitty_workflow_answering", default=False)
 
 
 def journal_path(root: Path) -> Path | None:
@@ -63,6 +66,29 @@ def running(call: dict):
 
 def current_call() -> dict | None:
     return _running.get()
+
+
+@contextmanager
+def answering(start: Path):
+    """Around a command and the printing of its answer: the result of the change stays in the
+    journal until the answer is out, so a command killed in between answers when run again."""
+    token = _answering.set(True)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+    plan = load(start)  # reached only when the answer is out
+    if plan is not None and plan.get("made"):
+        clear(start)
+
+
+def keep_answer(root: Path, plan: dict) -> None:
+    """The change of `plan` is made; keep its result until the answer is out (see answering),
+    or, for a caller in this process that gets it returned, drop the journal now."""
+    if _answering.get():
+        save(root, {**plan, "made": True})
+    else:
+        clear(root)
 
 
 def save(root: Path, plan: dict) -> None:

@@ -34,9 +34,12 @@ def exclusive(command):
     def run(root: Path, *args, **kwargs):
         with repository_lock(root):
             call = journal.describe(command, root, args, kwargs)
-            finished = finish_interrupted(root)
-            if finished and finished["call"] == call:
-                return finished["result"]
+            left = finish_interrupted(root)
+            if left is not None and left["call"] == call:
+                journal.keep_answer(root, left)
+                return left["result"]
+            if left is not None:
+                journal.clear(root)  # another command's change, made: nothing to answer
             with journal.running(call):
                 return command(root, *args, **kwargs)
 
