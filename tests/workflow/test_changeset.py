@@ -1,8 +1,10 @@
-"""Changeset.write replaces a file whole: no temporary file left behind, the file's mode kept."""
+"""Changeset.write replaces a file whole: no temporary file left behind, the file's mode kept;
+and a change another command left unfinished is never overwritten."""
 
 import os
 
 import pytest
+from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.changeset import Changeset
 
 
@@ -50,3 +52,20 @@ def test_temporaries_a_killed_command_left_beside_its_files_are_removed(repo):
 
     assert not any(leftover.exists() for leftover in leftovers)
     assert unrelated.exists()
+
+
+def test_a_change_left_unfinished_is_not_overwritten_by_another(repo):
+    from spec_kitty.workflow import journal
+
+    with Changeset(repo) as first:
+        first.write(repo / "first.md", "first\n")
+        left = {"steps": first.steps, "message": "First change", "root": str(repo)}
+    journal.save(repo, left)  # as a command killed mid-change leaves it
+
+    with pytest.raises(ScriptError, match=r"left its change \(First change\) unfinished"):
+        with Changeset(repo) as second:
+            second.write(repo / "second.md", "second\n")
+            second.commit("Second change")
+
+    assert journal.load(repo)["message"] == "First change"
+    assert not (repo / "second.md").exists()

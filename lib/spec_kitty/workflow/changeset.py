@@ -112,12 +112,13 @@ class Changeset:
             "events": self.events,
             "result": result or {},
         }
+        _check_nothing_unfinished(self.root)
         journal.save(self.root, plan)
         try:
             for step in self.steps:
                 _STEPS[step["op"]](self.root, step, self._undo)
-            committed = enabled and bool(self.paths)
-            if committed:
+            committed = False
+            if enabled and self.paths:
                 committed = git.commit_paths(self.root, self.paths, message)
         except BaseException:
             self.rollback()
@@ -185,6 +186,17 @@ def finish_interrupted(root: Path) -> dict | None:
         f"{queued} event(s) queued for sync)"
     )
     return {**plan, "made": True, "result": {**plan["result"], "committed": committed}}
+
+
+def _check_nothing_unfinished(root: Path) -> None:
+    """Workflow commands finish a killed command's change before their own (lock.exclusive);
+    any other writer (spec-kitty migrate) must not overwrite its journal."""
+    left = journal.load(root)
+    if left is not None and not left.get("made"):
+        raise ScriptError(
+            f"an interrupted command left its change ({left['message']}) unfinished; run that "
+            "command again to finish it, then this one"
+        )
 
 
 def _check_branch(root: Path, plan: dict) -> None:
