@@ -27,7 +27,8 @@ from spec_kitty.workflow import git
 JOURNAL_NAME = "spec-kitty-journal.json"
 
 _running: ContextVar[dict | None] = ContextVar("spec_kitty_workflow_call", default=None)
-_answering: ContextVar[bool] = ContextVar("spec_kitty_workflow_answering", default=False)
+# Under `answering`: the ids of the made changes whose result waits for the answer.
+_answering: ContextVar[list[str] | None] = ContextVar("spec_kitty_answering", default=None)
 
 
 def journal_path(root: Path) -> Path | None:
@@ -72,23 +73,31 @@ def current_call() -> dict | None:
 def answering(start: Path):
     """Around a command and the printing of its answer: the result of the change stays in the
     journal until the answer is out, so a command killed in between answers when run again."""
-    token = _answering.set(True)
+    from spec_kitty.workflow.lock import repository_lock
+
+    kept: list[str] = []
+    token = _answering.set(kept)
     try:
         yield
     finally:
         _answering.reset(token)
-    plan = load(start)  # reached only when the answer is out
-    if plan is not None and plan.get("made"):
-        clear(start)
+    if kept:  # reached only when the answer is out
+        # Under the lock: another command may be about to write its own journal.
+        with repository_lock(start):
+            plan = load(start)
+            if plan is not None and plan.get("id") in kept:
+                clear(start)
 
 
 def keep_answer(root: Path, plan: dict) -> None:
     """The change of `plan` is made; keep its result until the answer is out (see answering),
     or, for a caller in this process that gets it returned, drop the journal now."""
-    if _answering.get():
-        save(root, {**plan, "made": True})
-    else:
+    kept = _answering.get()
+    if kept is None:
         clear(root)
+        return
+    save(root, {**plan, "made": True})
+    kept.append(plan["id"])
 
 
 def save(root: Path, plan: dict) -> None:
