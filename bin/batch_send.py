@@ -12,12 +12,17 @@ POSTs them gzip-compressed to <server>/api/v1/events/batch/ with the stored logi
 (`spec-kitty auth-login`), in chunks bounded by count and size. As each chunk is answered it writes
 one line per event the server settled:
   {"event_id", "status": "success" | "duplicate" | "rejected",
-   "error"?, "error_code"?, "category"?, "event_type"?, "aggregate_id"?}
-category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, server_error, unknown.
+   "error"?, "error_code"?, "category"?, "event_type"?, "aggregate_id"?,
+   "details"?}
+category is one of schema_mismatch, auth_expired, unknown_lane, forbidden, oversized_event,
+server_error, unknown; details are the server's own per-event details, when it gave any.
 Events the server gave no verdict on get no line (they stay queued) and a warning on stderr.
 The access token is refreshed when due and after a 401. 429 and 5xx are retried with backoff.
 Exit 0 all accepted; 1 some rejected or left without a result; 2 bad input or usage;
-3 offline or the server kept failing (nothing lost); 4 log in again.
+3 offline or the server kept failing (nothing lost); 4 log in again. With --json-stop, a run that
+ends early says why as one JSON line on stderr instead of a line of text:
+  {"stopped": {"reason": "offline" | "throttled" | "server_error" | "login_needed" | "stopped",
+   "detail", "http_status", "server_text"}, "message"}
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack
@@ -65,12 +70,19 @@ def main() -> None:
         help="most seconds spent waiting to retry one chunk (default 30)",
     )
     parser.add_argument("--progress", action="store_true", help="report progress on stderr")
+    parser.add_argument(
+        "--json-stop",
+        action="store_true",
+        help="say why a run ended early as a JSON line on stderr (as sync-now reads it)",
+    )
     args = parser.parse_args()
     run_script("batch-send", lambda: _run(args))
 
 
 def _run(args) -> int:
+    from spec_kitty.jsonl import ScriptError, dumps
     from spec_kitty.sync.send import SendOptions, open_sender, send_events
+    from spec_kitty.sync.stop import stop_record
 
     options = SendOptions(
         server=args.server,
@@ -82,13 +94,19 @@ def _run(args) -> int:
         max_wait=args.max_wait,
         progress=args.progress,
     )
-    return send_events(
-        stdin_bytes(),
-        sys.stdout,
-        options,
-        lambda: open_sender(options, args.allow_insecure_http, warn),
-        warn,
-    )
+    try:
+        return send_events(
+            stdin_bytes(),
+            sys.stdout,
+            options,
+            lambda: open_sender(options, args.allow_insecure_http, warn),
+            warn,
+        )
+    except ScriptError as exc:
+        if not args.json_stop:
+            raise
+        warn(dumps(stop_record(exc)))
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -39,9 +39,9 @@ def test_every_fixture_passes_against_the_reference_server(checked_server, scrip
     result = contract_check(script, checked_server, expired=expired)
     outcomes = json_lines(result.stdout)
     assert result.returncode == 0, result.stdout
-    assert len(outcomes) >= 16
+    assert len(outcomes) >= 19
     assert {o["status"] for o in outcomes} == {"pass"}
-    assert "16 passed, 0 failed, 0 skipped" in result.stderr.decode()
+    assert "19 passed, 0 failed, 0 skipped" in result.stderr.decode()
 
 
 def test_fixtures_replay_again_on_the_same_server(checked_server, script):

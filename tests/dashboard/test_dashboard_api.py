@@ -164,12 +164,14 @@ def test_sync_health_shows_queue_failures_held_outbox_and_login_without_tokens(
 
     assert answer.status_code == 200
     health = answer.json()
-    queue_stats = health["queue"]
-    assert queue_stats["depth"] >= 3
+    queue_stats, account = health["queue"], health["account"]
+    assert account["pending"] >= 3
     assert queue_stats["retry_counts"]["1"] == 2
     assert queue_stats["oldest_event_age_seconds"] > 0
-    assert health["held"] == 0
-    assert health["outbox"]["events"] == 2
+    assert (account["held"], account["dead_lettered"], account["salvaged"]) == (0, 0, [])
+    assert account["outbox"] == 2
+    assert account["outbox_path"] == str(spec_kitty_home / "event-outbox.jsonl")
+    assert "the next `spec-kitty sync-now` queues and sends them" in account["next_steps"]["outbox"]
     assert [(f["category"], f["count"]) for f in health["failures"]] == [
         ("schema_mismatch", 1),
         ("unknown_lane", 1),
@@ -206,7 +208,7 @@ def test_sync_now_runs_the_sync_and_answers_its_summary(dashboard, reference_ser
     assert (result["summary"]["failed"], result["summary"]["duplicates"]) == (0, 0)
     assert len(reference_server.stored_events()) == queued
     health = get(dashboard, "/api/sync").json()
-    assert health["queue"]["depth"] == 0
+    assert health["account"]["pending"] == 0
     assert health["last_sync"]["synced"] == queued
     assert health["last_sync"]["line"] == f"Synced: {queued}, Duplicates: 0, Failed: 0"
 

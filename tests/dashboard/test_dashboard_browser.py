@@ -108,6 +108,10 @@ def test_the_page_shows_the_board_follows_the_cli_and_syncs_now(
         summary = page.locator("#sync-result .summary")
         shows(summary, problems, timeout=60_000)
         assert summary.inner_text() == f"Synced: {queued}, Duplicates: 0, Failed: 0"
+        assert [line.inner_text() for line in page.locator("#sync-result .summary-more").all()] == [
+            "Still queued: 0 (pending: 0, held: 0, outbox: 0)",
+            "Dead-lettered: 0 by this run, 0 in all",
+        ]
         shows(page.locator("#queue-depth", has_text="0"), problems)
         assert page.locator("#last-line").inner_text() == summary.inner_text()
         assert len(reference_server.stored_events()) == queued

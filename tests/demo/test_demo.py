@@ -29,7 +29,7 @@ def test_the_demo_runs_the_whole_product_and_leaks_nothing(tmp_path, isolated_ho
     steps = re.findall(r"^\[\s*\d+\] (.+)$", done.stdout, re.MULTILINE)
     assert len(steps) >= 18
     assert "Synced: 40, Duplicates: 0, Failed: 0" in output
-    assert "Failed: 1 (schema_mismatch: 1)" in output
+    assert "Failed: 1 (reason: schema_mismatch: 1)" in output
     assert "payload.wp_id: found 'WP7'" in output
 
     [root] = scratch.glob("spec-kitty-demo-*")
@@ -99,5 +99,8 @@ def dashboard_on_the_demos_data(output: str) -> None:
         "WP03": "done",
     }
     assert health["login"]["username"] == "demo"
-    assert health["last_sync"]["line"] == "Synced: 0, Duplicates: 0, Failed: 1 (schema_mismatch: 1)"
+    assert health["last_sync"]["line"] == (
+        "Synced: 0, Duplicates: 0, Failed: 1 (reason: schema_mismatch: 1)"
+    )
+    assert health["account"]["pending"] == 1
     assert [f["category"] for f in health["failures"]] == ["schema_mismatch"]

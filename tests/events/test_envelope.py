@@ -42,22 +42,42 @@ def test_ids_are_ulids_and_timestamps_utc():
 @pytest.mark.parametrize(
     "change, expected",
     [
-        ({"event_id": None}, "event_id None is not a ULID"),
+        (
+            {"event_id": None},
+            "event_id None is not a ULID (26 characters of Crockford base32) or a UUID",
+        ),
         ({"event_type": "WPExploded"}, "event_type 'WPExploded' is not one of"),
         ({"lamport_clock": "7"}, "lamport_clock '7' is not a non-negative integer"),
         ({"aggregate_type": "Robot"}, "aggregate_type 'Robot'"),
         ({"event_id": "01h0000000000000000000000u"}, "is not a ULID"),
+        ({"event_id": "550e8400-e29b-41d4-a716-44665544000g"}, "is not a ULID"),
         ({"timestamp": "2026-01-01 10:00:00+00:00"}, "is not an ISO-8601 time with a UTC offset"),
         ({"project_uuid": "u"}, "project_uuid 'u' is not a UUID"),
         ({"aggregate_id": ["x"]}, "aggregate_id ['x'] is not a non-empty string"),
         ({"payload": []}, "payload is not a JSON object"),
-        ({"payload": {"wp_id": "WP01"}}, "WPStatusChanged payload is missing from_lane, to_lane"),
+        (
+            {"payload": {"from_lane": "planned"}},
+            "WPStatusChanged payload is missing wp_id, to_lane",
+        ),
     ],
 )
 def test_envelope_errors_name_the_field(change, expected):
     with pytest.raises(InvalidEvent) as info:
         check_envelope({**status_event(), **change})
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    [
+        "01JD3Q8Z7K2M4N6P8R0T2V4W6Y",
+        "01jd3q8z7k2m4n6p8r0t2v4w6y",
+        "550e8400-e29b-41d4-a716-446655440000",
+        "550E8400E29B41D4A716446655440000",
+    ],
+)
+def test_an_event_id_may_be_a_ulid_or_a_uuid_as_spec_kitty_events_accepts(event_id):
+    check_envelope({**status_event(), "event_id": event_id})
 
 
 def test_missing_fields_are_named_together():

@@ -86,3 +86,19 @@ def test_check_lanes_names_the_field_of_an_unknown_lane():
     with pytest.raises(UnknownLane, match="unknown lane 'merged' in from_lane"):
         check_lanes(status_change("merged", "done"))
     check_lanes({"event_type": "WPCreated", "payload": {"to_lane": "whatever"}})
+
+
+def test_a_first_transition_without_a_from_lane_collapses_and_passes_the_lane_check():
+    absent = {"event_type": "WPStatusChanged", "payload": {"wp_id": "WP01", "to_lane": "claimed"}}
+    assert collapse_event(absent)["payload"] == {"wp_id": "WP01", "to_lane": "doing"}
+    null = status_change(None, "claimed")
+    assert collapse_event(null)["payload"] == {
+        "wp_id": "WP01",
+        "from_lane": None,
+        "to_lane": "doing",
+    }
+    check_lanes(absent)
+    check_lanes(null)
+    # to_lane has no such exception: a status change always goes somewhere.
+    with pytest.raises(UnknownLane, match="unknown lane None in to_lane"):
+        collapse_event(status_change("planned", None))

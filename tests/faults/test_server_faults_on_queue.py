@@ -62,7 +62,15 @@ def test_a_failing_server_leaves_every_event_queued_uncounted(httpserver, queued
     done = sync_now(*FAST_RETRIES)
 
     assert done.returncode == 3
-    assert f"kept answering HTTP {status} (2 attempt(s)); nothing was lost" in clean(done)
+    assert (
+        f'kept answering HTTP {status} (2 attempt(s)) (the server said: "down"); nothing was lost'
+    ) in clean(done)
+    assert done.stdout.decode().splitlines()[1:3] == [
+        "Still queued: 5 (pending: 5, held: 0, outbox: 0)",
+        f"  pending: not sent, server error: HTTP {status} after 2 attempt(s) (the server said: "
+        '"down"); run `spec-kitty sync-now` again later, and tell the server\'s operators if it '
+        "keeps happening",
+    ]
     assert len(httpserver.log) == 2
     untouched(queued)
 
@@ -135,7 +143,8 @@ def test_a_200_that_is_not_a_batch_answer_removes_nothing(httpserver, queued, bo
     done = sync_now()
 
     assert done.returncode == 3
-    assert "answered HTTP 200 without a results list; nothing was lost" in clean(done)
+    said = f' (the server said: "{body}")' if body else ""
+    assert f"answered HTTP 200 without a results list{said}; nothing was lost" in clean(done)
     untouched(queued)
 
 

@@ -34,7 +34,7 @@ def test_a_queue_that_cannot_open_sends_events_to_the_outbox(spec_kitty_home):
     assert outbox_path().stat().st_mode & 0o777 == 0o600
     assert kept["event_type"] == "FeatureCreated" and kept["lamport_clock"] == 1
     assert "1 event(s) not queued for sync" in notes[0]
-    assert f"kept in {outbox_path()}; run `spec-kitty queue-backfill`" in notes[0]
+    assert f"kept in {outbox_path()}; the next `spec-kitty sync-now` queues and sends" in notes[0]
 
     (spec_kitty_home / "event-queue.db").rmdir()
     with Queue() as queue:

@@ -82,7 +82,7 @@ def test_queue_ack_holds_what_collapse_lanes_reports_invalid(queue):
     event = status_event(to_lane="merged")
     queue.add([queue_row(event)])
     assert queue.ack([unsent(event)]) == ["held"]
-    assert queue.count("held") == 1
+    assert queue.counts()["held"] == 1
 
 
 def test_release_puts_back_only_what_this_version_can_send(queue):
@@ -190,7 +190,7 @@ def test_concurrent_openers_migrate_an_old_queue_once(spec_kitty_home):
     code = (
         "from spec_kitty.queue.store import Queue\n"
         "with Queue() as q:\n"
-        "    print(q.count('pending') + q.count('failed'))\n"
+        "    print(q.counts()['pending'] + q.counts()['failed'])\n"
     )
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

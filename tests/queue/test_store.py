@@ -136,7 +136,8 @@ def test_a_file_that_is_not_a_database_is_moved_aside(spec_kitty_home):
     assert damaged[0].read_bytes().startswith(b"definitely not sqlite")
     assert notes == [
         f"queue {spec_kitty_home / 'event-queue.db'} was damaged: moved it to {damaged[0]}, "
-        "recovered 0 event(s) into a new queue"
+        "recovered 0 event(s) into a new queue, an unknown number could not be read; "
+        "`spec-kitty sync-status` shows it until that file is deleted"
     ]
 
 
@@ -201,3 +202,20 @@ def test_the_queue_file_is_readable_by_its_owner_only(spec_kitty_home):
         queue.add(rows(status_event()))
         for path in spec_kitty_home.glob("event-queue.db*"):
             assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_acknowledged_ids_are_kept_up_to_a_bound_to_skip_re_offered_events(queue, monkeypatch):
+    from spec_kitty.queue import store
+
+    monkeypatch.setattr(store, "ACKNOWLEDGED_KEPT", 3)
+    events = [status_event(at=minutes_ago(10 - i)) for i in range(5)]
+    queue.add(rows(*events))
+    acks = [{"event_id": e["event_id"], "status": "success"} for e in events]
+    assert queue.ack(acks) == ["removed"] * 5
+
+    offered = queue.add(rows(*events), skip_acknowledged=True)
+
+    # The two oldest ids were forgotten: offered again, they are queued (the server answers
+    # `duplicate`); the last three acknowledged are not.
+    assert offered == [True, True, False, False, False]
+    assert exported_ids(queue) == [e["event_id"] for e in events[:2]]

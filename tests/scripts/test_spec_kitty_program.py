@@ -53,3 +53,22 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
         assert done.returncode == 2, argv
         lines = done.stderr.decode().strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (argv, lines)
+
+
+def test_a_task_writing_into_a_pipe_its_reader_left_ends_quietly():
+    import os
+    import subprocess
+
+    from kitty_testing import VENV_BIN, envelope, fill_queue
+
+    fill_queue([envelope(0)])
+    reader, writer = os.pipe()
+    os.close(reader)  # as `spec-kitty sync-status | head -1` once head has its line
+    try:
+        done = subprocess.run(
+            [str(VENV_BIN / "spec-kitty"), "sync-status"], stdout=writer, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(writer)
+
+    assert (done.returncode, done.stderr) == (0, b"")

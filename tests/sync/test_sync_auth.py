@@ -208,3 +208,27 @@ def test_auth_tasks_end_to_end(script, httpserver, server_url, spec_kitty_home):
         assert b"SECRET" not in output and b"pw-secret" not in output
     assert logout.returncode == 0 and not (spec_kitty_home / "credentials").exists()
     assert after.returncode == 4 and b"auth-login" in after.stderr
+
+
+def test_logging_in_offline_says_the_login_failed_not_that_events_wait(script):
+    from sync_support import closed_port_url
+
+    done = script(
+        "spec-kitty",
+        "auth-login",
+        "--server",
+        closed_port_url(),
+        "--username",
+        "demo",
+        "--password-stdin",
+        input="demo-password\n",
+    )
+
+    assert done.returncode == 3
+    [message] = done.stderr.decode().splitlines()
+    assert "offline: cannot reach" in message
+    assert message.endswith(
+        "not logged in: check the server URL and the connection, then run "
+        "`spec-kitty auth-login` again"
+    )
+    assert "sync-now" not in message and "queued" not in message

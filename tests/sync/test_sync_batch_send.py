@@ -429,3 +429,95 @@ def test_batch_send_script_streams_results_and_exits_3_offline(script, httpserve
     assert offline.returncode == 3
     assert offline.stdout == b""
     assert b"offline" in offline.stderr and b"Traceback" not in offline.stderr
+
+
+def test_a_blanket_refusal_naming_a_lane_is_unknown_lane_only_for_events_with_lanes(
+    httpserver, server_url
+):
+    store_login(server_url)
+    status = envelope(0)
+    created = envelope(1)
+    created.update(event_type="WPCreated", aggregate_type="WorkPackage")
+    created["payload"] = {"wp_id": "WP01", "title": "Cart", "feature_slug": "001-sync"}
+    httpserver.expect_request(BATCH, method="POST").respond_with_json(
+        {"error": "batch refused: invalid lane in one of the events"}, status=400
+    )
+
+    run = Run(server_url)
+    run([status, created])
+
+    categories = {r["event_type"]: r["category"] for r in run.results}
+    assert categories == {"WPStatusChanged": "unknown_lane", "WPCreated": "schema_mismatch"}
+
+
+def test_the_servers_per_event_details_are_kept_with_tokens_blanked(httpserver, server_url):
+    store_login(server_url, access="access-in-details")
+    event = envelope(0)
+    details = [{"path": "payload.wp_id", "found": "access-in-details", "expected": "WPnn"}]
+    httpserver.expect_request(BATCH, method="POST").respond_with_json(
+        {
+            "results": [
+                {
+                    "event_id": event["event_id"],
+                    "status": "rejected",
+                    "error": "payload.wp_id is not WPnn",
+                    "error_code": "schema_mismatch",
+                    "details": details,
+                }
+            ]
+        }
+    )
+
+    run = Run(server_url)
+    run([event])
+
+    [result] = run.results
+    assert result["details"] == [{"path": "payload.wp_id", "found": "[token]", "expected": "WPnn"}]
+
+
+def test_progress_ends_with_where_the_run_ended_shown_once(httpserver, server_url):
+    store_login(server_url)
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(all_succeed)
+
+    run = Run(server_url, chunk_events=1, progress=True, progress_every=0)
+    run([envelope(0), envelope(1)])
+
+    progress = [note for note in run.notes if note.startswith("sent ")]
+    assert [line.split(" in ")[0] for line in progress] == ["sent 1 event(s)", "sent 2 event(s)"]
+
+
+def test_json_stop_tells_why_the_run_ended_as_one_json_line(script):
+    closed = closed_port_url()
+    store_login(closed)
+
+    done = script("batch-send", "--json-stop", input=json.dumps(envelope(0)) + "\n")
+
+    assert done.returncode == 3
+    [line] = done.stderr.decode().splitlines()
+    record = json.loads(line)
+    assert record["stopped"] == {
+        "reason": "offline",
+        "detail": "cannot reach the server (connection refused)",
+        "http_status": None,
+        "server_text": None,
+    }
+    assert record["message"].startswith(f"offline: cannot reach {closed}/api/v1/events/batch/")
+
+
+def test_a_failing_server_met_while_halving_a_batch_is_quoted_once(httpserver, server_url):
+    store_login(server_url)
+
+    def too_large_then_down(request):
+        if len(sent_events(request)) > 1:
+            return Response('{"error": "Batch too large"}', 413)
+        return Response('{"error": "maintenance until 10:00"}', 503)
+
+    httpserver.expect_request(BATCH, method="POST").respond_with_handler(too_large_then_down)
+
+    run = Run(server_url, retries=0)
+    with pytest.raises(ServerUnreachable) as failed:
+        run([envelope(0), envelope(1)])
+
+    assert str(failed.value).count('(the server said: "maintenance until 10:00")') == 1
+    assert (failed.value.reason, failed.value.http_status) == ("server_error", 503)
+    assert failed.value.server_text == "maintenance until 10:00"

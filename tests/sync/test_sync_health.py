@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from kitty_testing import DEMO_USER, envelope, fill_queue, login, store_login
+from spec_kitty.queue.account import DEAD_LETTERED_NEXT_STEP, HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.credentials import CredentialStore
 from sync_support import closed_port_url
@@ -70,7 +71,10 @@ def test_status_describes_the_queue_and_the_stored_login(script, reference_serve
     done = script("spec-kitty", "sync-status", "--json")
     assert done.returncode == 0, done.stderr
     [status] = json_lines(done.stdout)
-    queue, sync = status["queue"], status["sync"]
+    account, queue, sync = status["account"], status["queue"], status["sync"]
+    assert (account["pending"], account["dead_lettered"], account["held"]) == (42, 5, 3)
+    assert (account["outbox"], account["salvaged"]) == (0, [])
+    assert set(account["next_steps"]) == {"dead_lettered", "held"}
     assert (queue["depth"], queue["dead_lettered"], queue["held"]) == (42, 5, 3)
     assert queue["held_reasons"] == [
         {"category": "unknown_lane", "reason": "unknown lane 'merged' in to_lane", "count": 2},
@@ -88,12 +92,15 @@ def test_status_describes_the_queue_and_the_stored_login(script, reference_serve
     assert sync["checked"] is False
 
     text = script("spec-kitty", "sync-status").stdout.decode()
-    assert "pending: 42   dead-lettered: 5   held: 3   oldest: 1.9 d ago" in text
+    assert (
+        "pending: 42   dead-lettered: 5   held: 3   outbox: 0   damaged files: 0   "
+        "oldest: 1.9 d ago"
+    ) in text
     assert "failure [server_error] x10: try later" in text
-    assert "spec-kitty queue-requeue --all-failed" in text
+    assert f"  dead-lettered: 5: {DEAD_LETTERED_NEXT_STEP}\n" in text
     assert "  held [unknown_lane] x2: unknown lane 'merged' in to_lane\n" in text
     assert "  held [unknown_lane] x1: unknown lane 'approved' in to_lane\n" in text
-    assert "held events are listed with what to do by `spec-kitty sync-diagnose`" in text
+    assert f"  held: 3: {HELD_NEXT_STEP}\n" in text
     assert f"Sync logged in: logged in as demo to {reference_server.url}" in text
 
 

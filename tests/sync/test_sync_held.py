@@ -5,6 +5,7 @@ requeue or drop them."""
 import json
 
 from kitty_testing import envelope, fill_queue, json_lines, login
+from spec_kitty.queue.account import HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from sync_support import make_2x_queue, queued_ids
 
@@ -47,22 +48,30 @@ def test_an_unsendable_event_is_held_once_then_only_counted(script, reference_se
     third = script("spec-kitty", "sync-now", "--json")
 
     assert first.returncode == 1
-    assert first.stdout.decode().splitlines()[:2] == [
-        "Synced: 2, Duplicates: 0, Failed: 2 (unknown_lane: 2)",
-        "  held: 2 (unknown lane 'shipped' in to_lane), see spec-kitty sync-diagnose",
+    assert first.stdout.decode().splitlines()[0] == (
+        "Synced: 2, Duplicates: 0, Failed: 2 (reason: unknown_lane: 2)"
+    )
+    assert first.stdout.decode().splitlines()[2:] == [
+        "Still queued: 2 (pending: 0, held: 2, outbox: 0)",
+        "  held: 2 by this run (unknown lane 'shipped' in to_lane); " + HELD_NEXT_STEP,
+        "Dead-lettered: 0 by this run, 0 in all",
     ]
     assert [e[0] for e in stored_lanes(reference_server)] == [e["event_id"] for e in good]
     assert held_ids() == [e["event_id"] for e in shipped]
     assert queued_ids() == []
 
+    # Held events wait on the user: every later sync counts them and says what to do, but a
+    # scheduled sync does not fail for ever because of them.
     assert second.returncode == 0, second.stderr
     assert second.stdout.decode().splitlines() == [
         "Synced: 0, Duplicates: 0, Failed: 0",
-        "  held from earlier syncs: 2, not sent (see spec-kitty sync-diagnose)",
+        "Still queued: 2 (pending: 0, held: 2, outbox: 0)",
+        "  held: " + HELD_NEXT_STEP,
+        "Dead-lettered: 0 by this run, 0 in all",
     ]
     summary = json.loads(third.stdout)
     assert third.returncode == 0
-    assert summary["held"] == {"new": 0, "new_reasons": {}, "total": 2}
+    assert summary["held_new"] == {} and summary["account"]["held"] == 2
     assert summary["failed"] == 0 and summary["exit_code"] == 0
 
 
@@ -79,7 +88,9 @@ def test_a_held_event_this_version_can_send_goes_back_by_itself(script, referenc
     assert done.stdout.decode().splitlines() == [
         "Synced: 1, Duplicates: 0, Failed: 0",
         "  released: 1 held event(s) that this version can send, back in the queue for this sync",
-        "  held from earlier syncs: 1, not sent (see spec-kitty sync-diagnose)",
+        "Still queued: 1 (pending: 0, held: 1, outbox: 0)",
+        "  held: " + HELD_NEXT_STEP,
+        "Dead-lettered: 0 by this run, 0 in all",
     ]
     assert stored_lanes(reference_server) == [(approved["event_id"], "planned", "done")]
     assert held_ids() == [unknown["event_id"]]
@@ -100,7 +111,7 @@ def test_a_2x_queue_of_approved_events_is_imported_and_sent_as_done(
 
     assert [r["status"] for r in json_lines(enqueued.stdout)] == ["queued"] * 3
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.decode().strip() == "Synced: 3, Duplicates: 0, Failed: 0"
+    assert done.stdout.decode().splitlines()[0] == "Synced: 3, Duplicates: 0, Failed: 0"
     assert stored_lanes(reference_server) == [
         (events[0]["event_id"], "planned", "for_review"),
         (events[1]["event_id"], "for_review", "done"),
@@ -157,7 +168,7 @@ def test_requeue_brings_held_events_back_and_the_next_sync_holds_them_again(
     done = script("spec-kitty", "sync-now")
 
     assert done.returncode == 1
-    assert "  held: 2 (unknown lane 'shipped' in to_lane)" in done.stdout.decode()
+    assert "  held: 2 by this run (unknown lane 'shipped' in to_lane)" in done.stdout.decode()
     assert held_ids() == [e["event_id"] for e in shipped]
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login, store_login
+from spec_kitty.queue.account import HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer
 from spec_kitty.sync.credentials import CredentialStore
@@ -43,7 +44,11 @@ def test_sync_now_delivers_every_queued_event(script, reference_server):
     done = script("spec-kitty", "sync-now", "--chunk-size", "10")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().strip() == "Synced: 25, Duplicates: 0, Failed: 0"
+    assert done.stdout.decode().splitlines() == [
+        "Synced: 25, Duplicates: 0, Failed: 0",
+        "Still queued: 0 (pending: 0, held: 0, outbox: 0)",
+        "Dead-lettered: 0 by this run, 0 in all",
+    ]
     assert stored_ids(reference_server) == [e["event_id"] for e in events]
     assert {e["payload"]["to_lane"] for e in reference_server.stored_events()} == {"doing"}
     assert queued_ids() == []
@@ -71,17 +76,21 @@ def test_failures_are_grouped_with_a_next_step_and_reported_per_event(script, tm
     lines = done.stdout.decode().splitlines()
     assert done.returncode == 1
     assert lines[0] == (
-        "Synced: 3, Duplicates: 0, Failed: 3 (schema_mismatch: 1, unknown_lane: 1, forbidden: 1)"
+        "Synced: 3, Duplicates: 0, Failed: 3 "
+        "(reason: schema_mismatch: 1, unknown_lane: 1, forbidden: 1)"
     )
-    assert lines[1] == (
-        "  held: 1 (unknown lane 'nowhere' in to_lane), see spec-kitty sync-diagnose"
-    )
-    assert [line.split(":")[0].strip() for line in lines[2:]] == [
+    assert [line.split(":")[0].strip() for line in lines[1:4]] == [
         "schema_mismatch",
         "unknown_lane",
         "forbidden",
     ]
-    assert "auth-status" in lines[4]
+    assert "auth-status" in lines[3]
+    assert lines[4:] == [
+        "Still queued: 3 (pending: 2, held: 1, outbox: 0)",
+        "  pending: the next `spec-kitty sync-now` sends them (2 refused by this run, see above)",
+        "  held: 1 by this run (unknown lane 'nowhere' in to_lane); " + HELD_NEXT_STEP,
+        "Dead-lettered: 0 by this run, 0 in all",
+    ]
     data = json.loads(report.read_text())
     failures = {f["event_id"]: f for f in data["failures"]}
     assert failures[schema["event_id"]]["category"] == "schema_mismatch"

@@ -2,6 +2,7 @@
 
 import json
 
+from kitty_testing import login
 from spec_kitty.workflow.backfill import backfill
 from spec_kitty.workflow.status_log import status_event
 from workflow_support import queued
@@ -59,3 +60,23 @@ def test_cli_reports_skipped_lines_in_json_and_exits_1(script, planned):
     assert f"{log}:{no_id_line}: " in stderr
     assert f"{log}:{naive_line}: " in stderr
     assert "Traceback" not in stderr
+
+
+def test_events_the_server_acknowledged_are_not_offered_again(script, planned, reference_server):
+    root, slug = planned
+    log = root / "kitty-specs" / slug / "status.events.jsonl"
+    _no_id, good, _naive = older_lines(slug)
+    append_lines(log, good)
+    login(reference_server.url)
+    assert script("spec-kitty", "queue-backfill", cwd=root).returncode == 0
+    assert good["event_id"] in {e["event_id"] for e in queued()}
+    synced = script("spec-kitty", "sync-now", cwd=root)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+
+    again = script("spec-kitty", "queue-backfill", "--json", cwd=root)
+
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["queued"] == 0
+    assert queued() == []
+    stored = [e["event_id"] for e in reference_server.stored_events()]
+    assert stored.count(good["event_id"]) == 1

@@ -158,7 +158,7 @@ def test_queue_backfill_requeues_what_the_queue_missed_once(script, planned, spe
     queue.unlink()
     queue.mkdir()  # the queue cannot be opened: moves still succeed, with a warning
     moved = run(script, root, "move-task", "WP03", "--to", "blocked")
-    assert b"queue-backfill" in moved.stderr
+    assert b"the next `spec-kitty sync-now` queues and sends them" in moved.stderr
     queue.rmdir()
     assert (spec_kitty_home / "event-outbox.jsonl").exists()
     first = run_json(script, root, "queue-backfill")

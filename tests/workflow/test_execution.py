@@ -257,7 +257,7 @@ def test_queue_trouble_never_fails_the_command(planned, spec_kitty_home, capsys)
     (spec_kitty_home / "event-queue.db").mkdir()  # a directory where the file should be
     move_task(root, feature(root, slug), "WP03", "blocked", "me")
     assert lanes(root, slug)["WP03"] == "blocked"
-    assert "queue-backfill" in capsys.readouterr().err
+    assert "the next `spec-kitty sync-now` queues and sends them" in capsys.readouterr().err
 
 
 def test_board_shows_lanes_dependencies_and_nothing_to_disagree_about(planned):

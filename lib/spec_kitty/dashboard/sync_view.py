@@ -1,13 +1,13 @@
-"""The sync health the dashboard shows: the queue's own stats, what waits outside it, failures by
-category with their next steps, the login (its expiry times, never its tokens) and the last sync.
+"""The sync health the dashboard shows: the account of every event waiting for sync, the queue's
+own stats, failures by category with their next steps, the login (its expiry times, never its
+tokens) and the last sync.
 
-Every figure comes from the module that owns it (queue stats, backlog, login health, the sync
+Every figure comes from the module that owns it (the account, queue stats, login health, the sync
 summary's next steps, the last-sync record); this module only puts them side by side.
 """
 
 from spec_kitty.jsonl import ScriptError
-from spec_kitty.queue.backlog import outbox_count
-from spec_kitty.queue.emit import outbox_path
+from spec_kitty.queue.account import take_account
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.categories import CATEGORIES
 from spec_kitty.sync.health import login_health
@@ -24,12 +24,13 @@ def sync_health() -> dict:
     try:
         with Queue(timeout=QUEUE_WAIT) as queue:
             stats = queue.stats(REASONS)
+            account = take_account(queue)
     except (ScriptError, OSError) as exc:
         stats = {"error": str(exc)}
+        account = take_account(None, str(exc))
     return {
+        "account": account.to_dict(),
         "queue": stats,
-        "held": stats.get("held", 0),
-        "outbox": {"events": outbox_count(), "path": str(outbox_path())},
         "failures": failures_by_category(stats.get("top_failure_reasons", [])),
         "login": login_health().to_dict(),
         "last_sync": read_last_sync(),

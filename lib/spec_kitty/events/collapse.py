@@ -23,9 +23,8 @@ def check_lanes(event: dict) -> None:
     """Raise UnknownLane (naming the field) when a status event has a lane that cannot be sent."""
     if _is_status_change(event):
         payload = event["payload"]
-        for name in LANE_FIELDS:
-            if name in payload:
-                parse_lane(payload[name], name)
+        for name in _lane_fields(payload):
+            parse_lane(payload[name], name)
 
 
 def unsent_record(event: dict, exc: UnknownLane) -> dict:
@@ -43,13 +42,22 @@ def unsent_record(event: dict, exc: UnknownLane) -> dict:
 def collapse_payload(payload: dict) -> tuple[dict, list[UnknownLane]]:
     """A copy of a status payload with its lanes collapsed, and every lane that would not."""
     collapsed, unknown = dict(payload), []
-    for name in LANE_FIELDS:
-        if name in collapsed:
-            try:
-                collapsed[name] = collapse_lane(collapsed[name], name)
-            except UnknownLane as exc:
-                unknown.append(exc)
+    for name in _lane_fields(payload):
+        try:
+            collapsed[name] = collapse_lane(collapsed[name], name)
+        except UnknownLane as exc:
+            unknown.append(exc)
     return collapsed, unknown
+
+
+def _lane_fields(payload: dict) -> list[str]:
+    """The lane fields of `payload` that hold a lane: from_lane is absent or null on a work
+    package's first transition."""
+    return [
+        name
+        for name in LANE_FIELDS
+        if name in payload and not (name == "from_lane" and payload[name] is None)
+    ]
 
 
 def _is_status_change(event: dict) -> bool:

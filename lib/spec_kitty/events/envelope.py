@@ -140,7 +140,7 @@ def _required() -> frozenset[str]:
 @cache
 def _patterns() -> dict[str, tuple[re.Pattern, str]]:
     what = {
-        "event_id": "a ULID (26 characters of Crockford base32)",
+        "event_id": "a ULID (26 characters of Crockford base32) or a UUID",
         "timestamp": "an ISO-8601 time with a UTC offset, e.g. 2026-01-01T10:00:00+00:00",
         "project_uuid": "a UUID",
     }

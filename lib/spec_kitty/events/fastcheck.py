@@ -4,7 +4,8 @@ jsonschema explains every failure but costs tens of microseconds an event; the r
 checks 100,000-event runs. `compile_check` turns a schema into nested Python predicates that answer
 only "certainly valid?". It is never more lenient than JSON Schema: where it says False, the full
 validator decides, and any keyword it does not know makes compilation fail so the caller keeps
-using the full validator for that schema.
+using the full validator for that schema. Each check it builds is exact for its keyword, which
+is what lets an `if` use a compiled check as its condition.
 """
 
 import re
@@ -13,6 +14,8 @@ from collections.abc import Callable
 Check = Callable[[object], bool]
 
 _ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "examples", "default"}
+# Compiled together with their `if`.
+_BRANCHES = {"then", "else"}
 
 # JSON type -> Python types; a bool is an int to Python but never an integer or number to JSON.
 _PY_TYPES = {
@@ -50,9 +53,9 @@ def compile_check(schema: dict) -> Check:
 
 
 def _string_leaf(schema: dict) -> Check | None:
-    """One check for the most common leaves, a string with an enum or a pattern."""
+    """One check for the most common leaves, a string (or null) with an enum or a pattern."""
     rules = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
-    if rules.keys() == {"type", "enum"} and rules["type"] == "string":
+    if rules.keys() == {"type", "enum"} and _enum_within_type(rules["enum"], rules["type"]):
         return _keyword("enum", rules["enum"], schema)
     if rules.keys() == {"type", "pattern"} and rules["type"] == "string":
         search = re.compile(rules["pattern"]).search
@@ -60,14 +63,33 @@ def _string_leaf(schema: dict) -> Check | None:
     return None
 
 
+def _enum_within_type(options: list, kinds: str | list[str]) -> bool:
+    """True when every option of a string/null enum is of an allowed type, so the enum alone
+    decides."""
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return all(
+        ("null" if option is None else "string" if isinstance(option, str) else None) in kinds
+        for option in options
+    )
+
+
 def _keyword(name: str, value, schema: dict) -> Check | None:
-    if name in _ANNOTATIONS:
+    if name in _ANNOTATIONS or name in _BRANCHES:
         return None
     if name == "type":
         return _type_check(value if isinstance(value, list) else [value])
-    if name == "enum" and all(isinstance(option, str) for option in value):
+    if name == "enum" and all(option is None or isinstance(option, str) for option in value):
         options = frozenset(value)
-        return lambda v: isinstance(v, str) and v in options
+        return lambda v: (v is None or isinstance(v, str)) and v in options
+    if name == "const" and (value is None or isinstance(value, bool | str)):
+        # JSON compares by type too: true is not 1, "1" is not 1.
+        return lambda v: type(v) is type(value) and v == value
+    if name == "if":
+        condition, then = compile_check(value), compile_check(schema.get("then", {}))
+        if "else" not in schema:
+            return lambda v: not condition(v) or then(v)
+        otherwise = compile_check(schema["else"])
+        return lambda v: then(v) if condition(v) else otherwise(v)
     if name == "pattern":
         search = re.compile(value).search
         return lambda v: not isinstance(v, str) or search(v) is not None

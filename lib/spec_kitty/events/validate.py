@@ -10,6 +10,7 @@ and one validator per payload schema, chosen by event_type, so each event is che
 exactly the schemas that apply to it.
 """
 
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -80,7 +81,8 @@ class _Validator:
     def problems(self, instance, event_id, prefix=""):
         if self.certainly_valid(instance):
             return []
-        return [_problem(event_id, err, prefix) for err in self.full.iter_errors(instance)]
+        schema = self.full.schema
+        return [_problem(event_id, err, schema, prefix) for err in self.full.iter_errors(instance)]
 
 
 def _compiled(schema: dict) -> _Validator:
@@ -147,18 +149,37 @@ def _by_path(problem: Problem) -> str:
     return problem.path
 
 
-def _problem(event_id: str | None, error, prefix: str = "") -> Problem:
+def _problem(event_id: str | None, error, schema: dict, prefix: str = "") -> Problem:
     parts = [prefix] if prefix else []
     parts += [f"[{p}]" if isinstance(p, int) else str(p) for p in error.absolute_path]
     kind, rule = error.validator, error.validator_value
+    condition = _condition(schema, error)
     if kind == "required":
         missing = _missing_field(error)
-        return Problem(event_id, _join([*parts, missing]), _ABSENT, "a value (required field)")
+        needed = f"required when {condition}" if condition else "required field"
+        return Problem(event_id, _join([*parts, missing]), _ABSENT, f"a value ({needed})")
     path = _join(parts) or "(event)"
+    expected = _expected(kind, rule) + (f" (when {condition})" if condition else "")
     lane_field = prefix == "payload" and parts[-1] in LANE_FIELDS
     if kind == "enum" and lane_field and isinstance(error.instance, str):
-        return Problem(event_id, path, error.instance, _expected(kind, rule), UNKNOWN_LANE)
-    return Problem(event_id, path, error.instance, _expected(kind, rule))
+        return Problem(event_id, path, error.instance, expected, UNKNOWN_LANE)
+    return Problem(event_id, path, error.instance, expected)
+
+
+def _condition(schema: dict, error) -> str | None:
+    """What the `if` asks of a rule found under its `then`, in words: "force is true"."""
+    node = schema
+    for step in error.absolute_schema_path:
+        if step == "then" and isinstance(node, dict) and "if" in node:
+            asked = node["if"].get("properties", {})
+            words = [
+                f"{name} is {json.dumps(rule['const'])}"
+                for name, rule in asked.items()
+                if "const" in rule
+            ]
+            return " and ".join(words) or None
+        node = node[step]
+    return None
 
 
 def _missing_field(error) -> str:
@@ -171,16 +192,19 @@ def _join(parts: list[str]) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+_PATTERN_WORDS = {r"\S": "a string that is not blank"}
+
+
 def _expected(kind: str, rule: object) -> str:
     if kind == "type":
         kinds = rule if isinstance(rule, list) else [rule]
         return "a value of type " + " or ".join(kinds)
     if kind == "enum":
-        return "one of " + ", ".join(str(v) for v in rule)
+        return "one of " + ", ".join("null" if v is None else str(v) for v in rule)
     if kind == "const":
         return f"exactly {rule!r}"
     if kind == "pattern":
-        return f"a string matching {rule}"
+        return _PATTERN_WORDS.get(rule, f"a string matching {rule}")
     if kind == "minimum":
         return f"a number >= {rule}"
     if kind == "minLength":

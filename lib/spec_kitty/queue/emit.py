@@ -2,7 +2,8 @@
 
 A command records its change in its own files first and queueing for sync is best effort: when
 the queue cannot take the events (locked, disk full, damaged clock), they are appended to an
-outbox file beside the queue, and `spec-kitty queue-backfill` moves them into the queue later.
+outbox file beside the queue, which the next `spec-kitty sync-now` (or `queue-backfill`) moves
+into the queue.
 """
 
 import json
@@ -21,6 +22,7 @@ from spec_kitty.project import ProjectIdentity
 from spec_kitty.queue.store import Queue, queue_row
 
 OUTBOX_FILE = "event-outbox.jsonl"
+OUTBOX_NEXT_STEP = "the next `spec-kitty sync-now` queues and sends them"
 
 _QUEUE_FAILURES = (ScriptError, InvalidEvent, ValueError, OSError, sqlite3.Error)
 
@@ -74,7 +76,7 @@ def _keep(events: list[dict]) -> str:
                 outbox.write("".join(dumps(event) + "\n" for event in events))
     except (ScriptError, OSError) as exc:
         return f"they could not be kept either ({exc}): they are lost for sync"
-    return f"kept in {path}; run `spec-kitty queue-backfill` to queue them"
+    return f"kept in {path}; {OUTBOX_NEXT_STEP}"
 
 
 def drain_outbox(queue: Queue) -> dict:

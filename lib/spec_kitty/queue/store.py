@@ -5,8 +5,12 @@ acknowledged it, or moved to the visible `failed` state after too many rejection
 when it cannot be sent at all (a lane this version does not know), with the reason. Neither is
 sent again until requeued (held events also by the re-check at the start of every sync), and
 neither is deleted except on request (queue-drop). A damaged file is moved aside and its
-readable rows are salvaged into a fresh queue; a file from before `held` existed is migrated in
-place on open.
+readable rows are salvaged into a fresh queue, which records how many could not be read; a file
+from before `held` existed is migrated in place on open.
+
+The ids (not the events) of the last ACKNOWLEDGED_KEPT events the server acknowledged are kept,
+so that re-offering old events (queue-backfill) skips those already delivered; beyond that bound
+the oldest ids are forgotten, and such an event, offered again, is answered `duplicate`.
 """
 
 import json
@@ -16,6 +20,7 @@ import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +29,12 @@ from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, dumps, warn
 
 QUEUE_FILE = "event-queue.db"
+# A damaged queue is kept beside the new one as `event-queue.db.corrupt-<UTC time>`.
+DAMAGED_MARK = ".corrupt-"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_REJECTIONS = 5
+# About 5 MB of event ids: the status changes of years of work on a busy project.
+ACKNOWLEDGED_KEPT = 100_000
 
 PENDING, FAILED, HELD = "pending", "failed", "held"
 STATUSES = (PENDING, FAILED, HELD)
@@ -59,7 +68,19 @@ CREATE INDEX IF NOT EXISTS events_failures ON events (last_error_category, last_
     WHERE last_error IS NOT NULL;
 """
 
-_SCHEMA = _TABLE.format(name="events") + _INDEXES
+_BOOKKEEPING = """
+-- Ids the server acknowledged, oldest first; trimmed to ACKNOWLEDGED_KEPT.
+CREATE TABLE IF NOT EXISTS acknowledged (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE);
+-- Each damaged file this queue was rebuilt from; unreadable is NULL when it cannot be known.
+CREATE TABLE IF NOT EXISTS salvages (
+    damaged TEXT PRIMARY KEY,
+    salvaged_at TEXT NOT NULL,
+    recovered INTEGER NOT NULL,
+    unreadable INTEGER
+);
+"""
+
+_SCHEMA = _TABLE.format(name="events") + _INDEXES + _BOOKKEEPING
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -165,7 +186,7 @@ class Queue:
 
     def _rebuild(self) -> sqlite3.Connection:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        damaged = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        damaged = self.path.with_name(f"{self.path.name}{DAMAGED_MARK}{stamp}")
         # Kept under a second name; the real name always points at a queue file, so no process
         # ever finds it missing and starts an empty one that the rebuilt queue then replaces.
         os.link(self.path, damaged)
@@ -173,7 +194,7 @@ class Queue:
             side = Path(str(self.path) + suffix)
             if side.exists():
                 os.replace(side, Path(str(damaged) + suffix))
-        rows = list(_readable_rows(damaged))
+        found = _readable(damaged)
         # Filled beside the real name and renamed into place: no process ever opens a half-built
         # queue (it would take the missing events for synced ones).
         fresh = self.path.with_name(f"{self.path.name}.rebuilding-{os.getpid()}")
@@ -185,14 +206,29 @@ class Queue:
                     "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, status,"
                     " retry_count, created_at, last_attempt_at, last_error, last_error_category)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    found.rows,
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO acknowledged (event_id) VALUES (?)",
+                    ((event_id,) for event_id in found.acknowledged),
+                )
+                db.execute(
+                    "INSERT INTO salvages (damaged, salvaged_at, recovered, unreadable)"
+                    " VALUES (?, ?, ?, ?)",
+                    (str(damaged), _now(), len(found.rows), found.unreadable),
                 )
         finally:
             db.close()
         os.replace(fresh, self.path)
+        lost = (
+            "an unknown number could not be read"
+            if found.unreadable is None
+            else f"{found.unreadable} could not be read"
+        )
         self.notify(
             f"queue {self.path} was damaged: moved it to {damaged}, "
-            f"recovered {len(rows)} event(s) into a new queue"
+            f"recovered {len(found.rows)} event(s) into a new queue, {lost}; "
+            "`spec-kitty sync-status` shows it until that file is deleted"
         )
         return self._connect()
 
@@ -213,16 +249,25 @@ class Queue:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def add(self, rows: list[tuple[str, str, str, str]]) -> list[bool]:
+    def add(
+        self, rows: list[tuple[str, str, str, str]], skip_acknowledged: bool = False
+    ) -> list[bool]:
         """Insert (event_id, event_type, sortable timestamp, JSON text) rows in one transaction.
 
-        Returns, per row, whether it was inserted: an event_id already queued is left as it is.
+        Returns, per row, whether it was inserted: an event_id already queued is left as it is,
+        and with `skip_acknowledged` so is one the server has acknowledged (re-offered events).
         """
         created = _now()
         sql = (
             "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, created_at)"
             " VALUES (?, ?, ?, ?, ?)"
         )
+        if skip_acknowledged:
+            sql = (
+                "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, created_at)"
+                " SELECT ?1, ?2, ?3, ?4, ?5"
+                " WHERE NOT EXISTS (SELECT 1 FROM acknowledged WHERE event_id = ?1)"
+            )
         inserted = []
         with self._guard(), _transaction(self.db):
             cursor = self.db.cursor()
@@ -234,20 +279,28 @@ class Queue:
     def ack(self, results: list[dict], max_rejections: int = DEFAULT_MAX_REJECTIONS) -> list[str]:
         """Apply server results in one transaction; returns the outcome of each.
 
-        success / duplicate -> removed ("removed"); rejected -> retry_count + 1 with the reason,
-        and `failed` once it reaches max_rejections ("rejected" or "dead_lettered"); invalid (an
-        event collapse-lanes could not send) -> "held"; an event_id not in the queue ->
-        "unknown_event"; any other status -> "ignored".
+        success / duplicate -> removed ("removed"), its id kept as acknowledged; rejected ->
+        retry_count + 1 with the reason, and `failed` once it reaches max_rejections ("rejected"
+        or "dead_lettered"); invalid (an event collapse-lanes could not send) -> "held"; an
+        event_id not in the queue -> "unknown_event"; any other status -> "ignored".
         """
         now = _now()
         with self._guard(), _transaction(self.db):
-            return [self._ack_one(result, now, max_rejections) for result in results]
+            outcomes = [self._ack_one(result, now, max_rejections) for result in results]
+            self.db.execute(
+                "DELETE FROM acknowledged WHERE id <= (SELECT max(id) FROM acknowledged) - ?",
+                (ACKNOWLEDGED_KEPT,),
+            )
+            return outcomes
 
     def _ack_one(self, result: dict, now: str, max_rejections: int) -> str:
         event_id, status = result.get("event_id"), result.get("status")
         if status in ("success", "duplicate"):
             gone = self.db.execute("DELETE FROM events WHERE event_id = ?", (event_id,)).rowcount
-            return "removed" if gone else "unknown_event"
+            if not gone:
+                return "unknown_event"
+            self.db.execute("INSERT OR IGNORE INTO acknowledged (event_id) VALUES (?)", (event_id,))
+            return "removed"
         if status == "invalid":
             # What collapse-lanes reports for an event that can never be sent as it is.
             return self._hold_one(result, now)
@@ -337,11 +390,28 @@ class Queue:
                 )
             ]
 
-    def count(self, status: str) -> int:
+    def check_writable(self) -> None:
+        """Take the write lock and let it go: QueueUnavailable if it cannot be had in time."""
+        with self._guard(), _transaction(self.db):
+            pass
+
+    def counts(self) -> dict[str, int]:
+        """How many events are in each status."""
         with self._guard():
-            return self.db.execute(
-                "SELECT count(*) FROM events WHERE status = ?", (status,)
-            ).fetchone()[0]
+            found = dict(
+                self.db.execute("SELECT status, count(*) FROM events GROUP BY status").fetchall()
+            )
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    def salvages(self) -> dict[str, tuple[str, int, int | None]]:
+        """Damaged files this queue was rebuilt from: path -> (when, recovered, unreadable)."""
+        with self._guard():
+            return {
+                damaged: (at, recovered, unreadable)
+                for damaged, at, recovered, unreadable in self.db.execute(
+                    "SELECT damaged, salvaged_at, recovered, unreadable FROM salvages"
+                )
+            }
 
     def statuses(self, event_ids: Iterable[str]) -> dict[str, str]:
         """The status of each of `event_ids` that is in the queue."""
@@ -567,38 +637,83 @@ def _intact(row: tuple) -> bool:
     return isinstance(event, dict) and event.get("event_id") == event_id
 
 
-def _readable_rows(damaged: Path) -> Iterator[tuple]:
+@dataclass
+class _Found:
+    """What could be read from a damaged queue."""
+
+    rows: list[tuple] = field(default_factory=list)
+    # Rows that were there but could not be read or were damaged; None when unknowable.
+    unreadable: int | None = None
+    acknowledged: list[str] = field(default_factory=list)
+
+
+def _readable(damaged: Path) -> _Found:
     """Rows that can still be read from a damaged queue, scanning from both ends.
 
     Works on a scratch copy (the damaged file stays as it was, for inspection) whose header no
     longer claims a page count, so SQLite reads what is there instead of refusing a short file.
     """
-    columns = (
-        "event_id, event_type, timestamp, data, status, retry_count, created_at,"
-        " last_attempt_at, last_error, last_error_category"
-    )
+    found = _Found()
+    data = bytearray(damaged.read_bytes())
+    if not data.startswith(_SQLITE_MAGIC) or len(data) < 100:
+        return found  # not a queue at all any more: what it held cannot be known
+    data[92:96] = ((int.from_bytes(data[24:28], "big") + 1) % 2**32).to_bytes(4, "big")
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "salvage.db"
-        data = bytearray(damaged.read_bytes())
-        if not data.startswith(_SQLITE_MAGIC) or len(data) < 100:
-            return
-        data[92:96] = ((int.from_bytes(data[24:28], "big") + 1) % 2**32).to_bytes(4, "big")
         copy.write_bytes(data)
         wal = Path(str(damaged) + "-wal")
         if wal.exists():
             shutil.copyfile(wal, Path(str(copy) + "-wal"))
         db = sqlite3.connect(copy)
-        seen: set[str] = set()
         try:
-            for order in ("ASC", "DESC"):
-                try:
-                    for row in db.execute(f"SELECT {columns} FROM events ORDER BY id {order}"):
-                        if row[0] in seen:
-                            break
-                        seen.add(row[0])
-                        if _intact(row):
-                            yield row
-                except sqlite3.Error:
-                    continue
+            seen, complete = _scan(db, found)
+            damaged_rows = len(seen) - len(found.rows)
+            if complete:
+                found.unreadable = damaged_rows
+            else:
+                total = _count(db)
+                found.unreadable = None if total is None else total - len(seen) + damaged_rows
+            found.acknowledged = _acknowledged(db)
         finally:
             db.close()
+    return found
+
+
+def _scan(db: sqlite3.Connection, found: _Found) -> tuple[set[str], bool]:
+    """Read rows from the start until an error, then from the end until a row already read or
+    an error; keeps the intact ones. Returns the ids seen and whether every row was reached."""
+    columns = (
+        "event_id, event_type, timestamp, data, status, retry_count, created_at,"
+        " last_attempt_at, last_error, last_error_category"
+    )
+    seen: set[str] = set()
+    for order in ("ASC", "DESC"):
+        try:
+            for row in db.execute(f"SELECT {columns} FROM events ORDER BY id {order}"):
+                if row[0] in seen:
+                    return seen, True  # the two scans met: nothing lies between them
+                seen.add(row[0])
+                if _intact(row):
+                    found.rows.append(row)
+        except sqlite3.Error:
+            continue
+        return seen, True  # read to the end without an error
+    return seen, False
+
+
+def _count(db: sqlite3.Connection) -> int | None:
+    try:
+        return db.execute("SELECT count(*) FROM events").fetchone()[0]
+    except sqlite3.Error:
+        return None
+
+
+def _acknowledged(db: sqlite3.Connection) -> list[str]:
+    """The acknowledged ids still readable (best effort: they only spare a resend)."""
+    ids: list[str] = []
+    try:
+        for (event_id,) in db.execute("SELECT event_id FROM acknowledged ORDER BY id"):
+            ids.append(event_id)
+    except sqlite3.Error:
+        pass
+    return ids

@@ -4,6 +4,8 @@ A fixture is {"name", "description", "steps": [{"request", "expect", "save"?}]}.
 placeholders, filled fresh for every run so a fixture can be replayed against the same server:
 
     {{event_id:LABEL}}          a new ULID per label and run (same label, same id)
+    {{uuid:LABEL}}              a new UUID per label and run, hyphenated (an event id too)
+    {{uuid_hex:LABEL}}          the same as 32 hex digits, as a bare UUID event id is sent
     {{now}}                     the current UTC time, ISO-8601
     {{project_uuid}}            a project the checking user may write to
     {{forbidden_project_uuid}}  a project the checking user may NOT write to
@@ -24,6 +26,7 @@ import json
 import re
 import secrets
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +42,13 @@ SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "passwo
 _TOKEN_KEYS = ("access", "refresh")
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+
+# A fresh value per label and run, by placeholder kind.
+_FRESH = {
+    "event_id": new_event_id,
+    "uuid": lambda: str(uuid.uuid4()),
+    "uuid_hex": lambda: uuid.uuid4().hex,
+}
 
 
 @dataclass
@@ -205,8 +215,9 @@ class Replay:
     def _value(self, name: str) -> object:
         if name == "now":
             return datetime.now(UTC).isoformat()
-        if name.startswith("event_id:") and name not in self.values:
-            self.values[name] = new_event_id()
+        kind, labelled, _label = name.partition(":")
+        if labelled and kind in _FRESH and name not in self.values:
+            self.values[name] = _FRESH[kind]()
         if name not in self.values:
             raise ScriptError(f"fixture uses {{{{{name}}}}}, which no earlier step saved")
         return self.values[name]

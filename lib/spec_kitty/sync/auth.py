@@ -10,13 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
 from spec_kitty.sync.credentials import Credentials, CredentialStore
-from spec_kitty.sync.transport import RetryPolicy, post_with_retries
+from spec_kitty.sync.transport import RetryPolicy, ServerUnreachable, post_with_retries
 
 DEFAULT_ACCESS_LIFETIME = 900
 DEFAULT_REFRESH_LIFETIME = 7 * 24 * 3600
 # Refresh this long before the access token expires, so it cannot lapse in the middle of a request.
 REFRESH_MARGIN = 30.0
 RELOGIN = "re-authenticate with `spec-kitty auth-login`"
+NOT_LOGGED_IN = (
+    "not logged in: check the server URL and the connection, then run `spec-kitty auth-login` again"
+)
 
 
 class AuthenticationNeeded(ScriptError):
@@ -32,14 +35,17 @@ def refresh_url(server: str) -> str:
 
 
 def login(session, server: str, username: str, password: str, timeout: float) -> Credentials:
-    response = post_with_retries(
-        session,
-        token_url(server),
-        timeout,
-        RetryPolicy(retries=2),
-        lambda _line: None,
-        json={"username": username, "password": password},
-    )
+    try:
+        response = post_with_retries(
+            session,
+            token_url(server),
+            timeout,
+            RetryPolicy(retries=2),
+            lambda _line: None,
+            json={"username": username, "password": password},
+        )
+    except ServerUnreachable as exc:
+        raise exc.advised(NOT_LOGGED_IN) from None
     if response.status_code in (400, 401, 403):
         said = _server_says(response, password)
         raise AuthenticationNeeded(

@@ -10,9 +10,11 @@ CATEGORIES = (
     "auth_expired",
     "unknown_lane",
     "forbidden",
+    "oversized_event",
     "server_error",
     "unknown",
 )
+OVERSIZED = "oversized_event"
 
 # Codes seen from ingest servers, by category (a code equal to a category name counts too).
 _CODES = {
@@ -45,6 +47,7 @@ _CODES = {
         "not_a_member",
         "access_denied",
     },
+    "oversized_event": {"payload_too_large", "event_too_large", "request_too_large"},
     "server_error": {"internal_error", "server_fault", "storage_error", "unavailable"},
 }
 
@@ -63,7 +66,9 @@ _MESSAGES = (
 )
 
 
-def categorize(code: object, message: object) -> str:
+def categorize(code: object, message: object, carries_lane: bool = True) -> str:
+    """The category of a rejection from its code, else its message; a message that mentions a
+    lane says nothing about an event that carries none (`carries_lane` False)."""
     if isinstance(code, str) and code:
         key = code.strip().lower()
         if key in CATEGORIES:
@@ -73,6 +78,8 @@ def categorize(code: object, message: object) -> str:
                 return category
     if isinstance(message, str):
         for category, pattern in _MESSAGES:
+            if category == "unknown_lane" and not carries_lane:
+                continue
             if pattern.search(message):
                 return category
     return "unknown"

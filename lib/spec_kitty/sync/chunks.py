@@ -26,15 +26,18 @@ class Outgoing:
     text: bytes
     lineno: int
 
-    def described(self) -> tuple[object, object]:
-        """(event_type, aggregate_id), read when a rejection needs them."""
+    def described(self) -> tuple[object, object, bool]:
+        """(event_type, aggregate_id, whether its payload names a lane), read when a rejection
+        needs them."""
         try:
             event = json.loads(self.text)
         except ValueError:
-            return None, None
+            return None, None, False
         if not isinstance(event, dict):
-            return None, None
-        return event.get("event_type"), event.get("aggregate_id")
+            return None, None, False
+        payload = event.get("payload")
+        lanes = isinstance(payload, dict) and ("from_lane" in payload or "to_lane" in payload)
+        return event.get("event_type"), event.get("aggregate_id"), lanes
 
 
 def read_events(lines: Iterable[bytes]) -> Iterator[Outgoing]:

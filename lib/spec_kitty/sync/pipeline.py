@@ -7,9 +7,12 @@ writes to the queue, applies each chunk's results as batch-send reports them and
 after Ctrl-C until the sender stops, so an interrupted sync loses nothing; what the server took
 but nobody applied is simply answered `duplicate` next time.
 
-An event collapse-lanes cannot send (a lane this version does not know) is held in the queue
-once the stages are done, so later syncs neither resend nor fail on it; before the stages start,
-held events this version can send now are released back to pending.
+Before any stage starts, the sync checks what it can: the queue must take writes (or queue-ack
+could not apply what the server stored), the outbox's events are moved into the queue, and held
+events this version can send now are released back to pending. An event collapse-lanes cannot
+send (a lane this version does not know) is held in the queue once the stages are done, so later
+syncs neither resend nor fail on it. batch-send tells why it stopped early (offline, throttled,
+...) as a JSON line on stderr, which the summary shows beside what stays queued.
 """
 
 import fcntl
@@ -26,13 +29,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.queue.account import take_account
+from spec_kitty.queue.emit import drain_outbox
 from spec_kitty.queue.held import release_sendable
-from spec_kitty.queue.store import HELD, Queue
+from spec_kitty.queue.store import HELD, Queue, QueueUnavailable
 from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
+from spec_kitty.sync.stop import Stop, read_stop
 from spec_kitty.sync.summary import SyncSummary
 
 STAGES = ("queue-export", "collapse-lanes", "batch-send", "queue-ack")
+# Stages whose stderr carries JSON records for this process among the lines for the person.
+WATCHED = ("collapse-lanes", "batch-send")
 INTERRUPTED = 130
 PIPE_BYTES = 1 << 20
 
@@ -52,7 +60,7 @@ class SyncOptions:
 
 def stage_commands(options: SyncOptions) -> list[list[str]]:
     queue = ["--queue", options.queue] if options.queue else []
-    send = ["--progress"]
+    send = ["--progress", "--json-stop"]
     for flag, value in (
         ("--server", options.server),
         ("--chunk-size", options.chunk_size),
@@ -80,13 +88,20 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
     the last sync's."""
     started = datetime.now(UTC)
     summary = SyncSummary()
+    commands = stage_commands(options)
     with SyncLock() as lock, Queue(options.queue) as queue:
+        _check_writable(queue)
+        summary.outbox_queued = drain_outbox(queue)["queued"]
         summary.released = len(release_sendable(queue))
-        stages = _start(stage_commands(options), lock.fd)
-        _, collapse, _, ack = stages
+        stages = _start(commands, lock.fd)
+        _, collapse, send, ack = stages
         unsent: list[dict] = []
-        watcher = threading.Thread(target=_watch_collapse, args=(collapse.stderr, unsent))
-        watcher.start()
+        watchers = [
+            threading.Thread(target=_watch, args=(collapse.stderr, _unsent_to(unsent))),
+            threading.Thread(target=_watch, args=(send.stderr, _stop_to(summary, notify))),
+        ]
+        for watcher in watchers:
+            watcher.start()
         interrupted = False
         while True:
             try:
@@ -99,16 +114,31 @@ def run_sync(options: SyncOptions, notify: Callable[[str], None]) -> SyncSummary
                 if not interrupted:
                     notify("interrupted: applying what the server already acknowledged")
                 interrupted = True
-        watcher.join()
+        for watcher in watchers:
+            watcher.join()
         _hold(queue, unsent, summary)
+        summary.account = take_account(queue)
     for failure in unsent:
         summary.add_failure(failure, options.keep_failures)
-    summary.exit_code = INTERRUPTED if interrupted else _exit_code(codes, summary, notify)
+    if interrupted:
+        summary.stop = Stop("interrupted", "Ctrl-C")
+        summary.exit_code = INTERRUPTED
+    else:
+        summary.exit_code = _exit_code(codes, summary, notify)
     try:
         record_last_sync(summary, started)
     except (OSError, ScriptError) as exc:
         notify(f"sync-now: the summary could not be kept as the last sync's ({exc})")
     return summary
+
+
+def _check_writable(queue: Queue) -> None:
+    """A queue that cannot take writes now would let the server store events that queue-ack
+    then cannot remove: find that out before sending anything."""
+    try:
+        queue.check_writable()
+    except QueueUnavailable as exc:
+        raise QueueUnavailable(f"{exc}; nothing was sent") from None
 
 
 def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
@@ -121,7 +151,7 @@ def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
                 command,
                 stdin=upstream if upstream is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE if STAGES[index] == "collapse-lanes" else None,
+                stderr=subprocess.PIPE if STAGES[index] in WATCHED else None,
                 pass_fds=(lock_fd,),
             )
         if upstream is not None:
@@ -168,24 +198,48 @@ def _read_acks(stream, summary: SyncSummary, keep: bool) -> None:
             summary.add_failure(record, keep)
 
 
-def _watch_collapse(stream, unsent: list[dict]) -> None:
-    """collapse-lanes reports each event it could not collapse as a JSON line on stderr."""
+def _watch(stream, take: Callable[[dict], bool]) -> None:
+    """Pass a stage's stderr on to ours line by line, except the JSON records `take` keeps."""
     for raw in stream:
         try:
             record = json.loads(raw)
         except ValueError:
             record = None
-        if isinstance(record, dict) and record.get("status") == "invalid":
-            unsent.append(record)
-        else:
+        if not (isinstance(record, dict) and take(record)):
             sys.stderr.write(raw.decode(errors="replace"))
             sys.stderr.flush()
+
+
+def _unsent_to(unsent: list[dict]) -> Callable[[dict], bool]:
+    """collapse-lanes reports each event it could not collapse as a JSON line on stderr."""
+
+    def take(record: dict) -> bool:
+        if record.get("status") != "invalid":
+            return False
+        unsent.append(record)
+        return True
+
+    return take
+
+
+def _stop_to(summary: SyncSummary, notify: Callable[[str], None]) -> Callable[[dict], bool]:
+    """batch-send tells why it stopped early as a JSON line on stderr; its message is shown
+    as batch-send would have shown it."""
+
+    def take(record: dict) -> bool:
+        stop = read_stop(record)
+        if stop is None:
+            return False
+        summary.stop = stop
+        notify(f"batch-send: {record.get('message') or stop.describe()}")
+        return True
+
+    return take
 
 
 def _hold(queue: Queue, unsent: list[dict], summary: SyncSummary) -> None:
     """Hold what collapse-lanes could not send; each becomes a failure of this run's summary."""
     outcomes = queue.hold(unsent) if unsent else []
-    summary.held_total = queue.count(HELD)
     for record, outcome in zip(unsent, outcomes, strict=True):
         if outcome == HELD:
             summary.held_new[record["reason"]] = summary.held_new.get(record["reason"], 0) + 1
@@ -195,14 +249,17 @@ def _hold(queue: Queue, unsent: list[dict], summary: SyncSummary) -> None:
 
 
 def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], None]) -> int:
-    """The first stage failure that is not just "some records failed", like pipefail."""
+    """The first stage failure that is not just "some records failed", like pipefail; else 1
+    when this run failed, held or dead-lettered an event, or a damaged queue file may have lost
+    some. Events held or dead-lettered by earlier runs are shown in the summary, with what to do,
+    but do not fail every later sync (a scheduled sync would otherwise fail until someone acts)."""
     for name, code in zip(STAGES, codes, strict=True):
         if code < 0:
             notify(f"sync-now: {name} was stopped by signal {-code}; nothing was lost")
             return 128 - code
         if code not in (0, EXIT_SOME_FAILED):
             return code
-    if summary.failed or any(codes):
+    if summary.failed or any(codes) or summary.account.may_have_lost:
         return EXIT_SOME_FAILED
     return 0
 

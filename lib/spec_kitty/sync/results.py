@@ -1,9 +1,10 @@
 """Turning the server's answer to one chunk into one result line per event it settled.
 
 Result lines: {event_id, status: success | duplicate | rejected}, and for a rejection also error,
-error_code (when the server gave one), category, event_type and aggregate_id. An event the answer
-does not settle (left out, unknown status) gets no line at all: it stays queued and is sent again,
-and a warning says so. Ids the chunk did not contain are reported and otherwise ignored.
+error_code and details (when the server gave them), category, event_type and aggregate_id. An
+event the answer does not settle (left out, unknown status) gets no line at all: it stays queued
+and is sent again, and a warning says so. Ids the chunk did not contain are reported and
+otherwise ignored.
 """
 
 import re
@@ -42,15 +43,26 @@ def result_text(result: dict) -> str:
     return dumps(result) + "\n"
 
 
-def rejection(event: Outgoing, error: object, code: object = None, category: object = None) -> dict:
+def rejection(
+    event: Outgoing,
+    error: object,
+    code: object = None,
+    category: object = None,
+    details: object = None,
+) -> dict:
     message = error if isinstance(error, str) and error else _text(error) or "rejected"
     line = {"event_id": event.event_id, "status": REJECTED, "error": message}
     if isinstance(code, str) and code:
         line["error_code"] = code
+    event_type, aggregate_id, carries_lane = event.described()
     line["category"] = (
-        category if isinstance(category, str) and category else categorize(code, message)
+        category
+        if isinstance(category, str) and category
+        else categorize(code, message, carries_lane)
     )
-    line["event_type"], line["aggregate_id"] = event.described()
+    line["event_type"], line["aggregate_id"] = event_type, aggregate_id
+    if details is not None:
+        line["details"] = details
     return line
 
 
@@ -78,6 +90,7 @@ def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
                 item.get("error"),
                 item.get("error_code") or item.get("code"),
                 _known_category(item.get("category")),
+                item.get("details"),
             )
         else:
             odd_statuses.setdefault(repr(status), []).append(event_id)
@@ -129,7 +142,14 @@ def settle_refusal(chunk: list[Outgoing], body: object) -> tuple[Settlement, str
         if reason is None:
             settlement.unsettled.append(event)
         else:
-            settlement.results.append(rejection(event, reason["error"], reason.get("code") or code))
+            settlement.results.append(
+                rejection(
+                    event,
+                    reason["error"],
+                    reason.get("code") or code,
+                    details=reason.get("details"),
+                )
+            )
     return settlement, summary
 
 
@@ -186,6 +206,7 @@ def _reason(reason: object) -> dict:
         return {
             "error": _text(text) if text else _text(rest),
             "code": reason.get("code") or reason.get("error_code"),
+            "details": reason.get("details"),
         }
     return {"error": _text(reason)}
 

@@ -14,6 +14,7 @@ from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
+from spec_kitty.sync.categories import OVERSIZED
 from spec_kitty.sync.chunks import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_CHUNK_EVENTS,
@@ -31,7 +32,15 @@ from spec_kitty.sync.results import (
     settle_refusal,
     settle_results,
 )
-from spec_kitty.sync.transport import RetryPolicy, ServerUnreachable, post_with_retries
+from spec_kitty.sync.transport import (
+    SERVER_ERROR,
+    STAY_QUEUED,
+    RetryPolicy,
+    ServerUnreachable,
+    post_with_retries,
+    server_text,
+    shortened,
+)
 
 BATCH_PATH = "/api/v1/events/batch/"
 PROGRESS_EVERY = 2.0
@@ -50,6 +59,7 @@ class SendOptions:
     # they save in transfer on any but a slow link.
     compresslevel: int = 1
     progress: bool = False
+    progress_every: float = PROGRESS_EVERY
 
 
 @dataclass
@@ -92,15 +102,38 @@ class BatchSender:
 
     def settle(self, chunk: list[Outgoing]) -> Settlement:
         """The server's verdict on `chunk`, with any server text that quotes a token scrubbed."""
-        settlement = self._settle(chunk)
+        try:
+            settlement = self._settle(chunk)
+        except ServerUnreachable as exc:
+            raise self._scrubbed(exc) from None
         settlement.results = [
-            {k: self.scrub(v) if isinstance(v, str) else v for k, v in result.items()}
-            if result["status"] == "rejected"
-            else result
+            self._blanked(result) if result["status"] == "rejected" else result
             for result in settlement.results
         ]
         settlement.warnings = [self.scrub(warning) for warning in settlement.warnings]
         return settlement
+
+    def _blanked(self, value):
+        """`value` (server text, or JSON holding it) with every string scrubbed."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {key: self._blanked(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._blanked(item) for item in value]
+        return value
+
+    def _said(self, text: str | None) -> str | None:
+        """The server's words as shown: tokens blanked first, then cut short."""
+        return shortened(self.scrub(text)) if text else None
+
+    def _scrubbed(self, exc: ServerUnreachable) -> ServerUnreachable:
+        """The failure with the server's words in it, and every token it quotes blanked."""
+        said = self._said(exc.server_text)
+        fact = self.scrub(exc.fact) + (f' (the server said: "{said}")' if said else "")
+        return ServerUnreachable(
+            fact, exc.advice, exc.reason, self.scrub(exc.detail), exc.http_status, said
+        )
 
     def _settle(self, chunk: list[Outgoing]) -> Settlement:
         """The server's verdict on `chunk`, splitting it when the server says it is too large."""
@@ -110,20 +143,27 @@ class BatchSender:
             items = _json(response)
             if not isinstance(items, dict) or not isinstance(items.get("results"), list):
                 raise ServerUnreachable(
-                    f"the server answered HTTP {status} without a results list; "
-                    "nothing was lost, the events stay queued: try again later"
+                    f"the server answered HTTP {status} without a results list",
+                    f"{STAY_QUEUED}: try again later",
+                    SERVER_ERROR,
+                    f"HTTP {status} without a results list",
+                    status,
+                    server_text(response),
                 )
             return settle_results(chunk, items["results"])
         if status == 413:
-            return self._split(chunk)
+            return self._split(chunk, response)
         if status == 400:
             return self._refused(chunk, _json(response))
         if status == 403:
             body = _json(response)
             return Settlement(results=general_rejection(chunk, body, "forbidden"))
+        said = self._said(server_text(response))
         raise ScriptError(
-            f"the server answered HTTP {status} to {self.url}; check the server URL "
-            "(`spec-kitty auth-status`). Nothing was lost, the events stay queued"
+            f"the server answered HTTP {status} to {self.url}"
+            + (f' (it said: "{said}")' if said else "")
+            + "; check the server URL (`spec-kitty auth-status`). Nothing was lost, the events "
+            "stay queued"
         )
 
     def _post(self, chunk: list[Outgoing]):
@@ -155,27 +195,28 @@ class BatchSender:
             },
         )
 
-    def _split(self, chunk: list[Outgoing]) -> Settlement:
+    def _split(self, chunk: list[Outgoing], response) -> Settlement:
         if len(chunk) == 1:
             event = chunk[0]
+            said = self._said(server_text(response))
             return Settlement(
                 results=[
                     rejection(
                         event,
                         f"the event ({len(event.text)} bytes) is larger than the server accepts "
-                        "(HTTP 413)",
+                        "(HTTP 413" + (f': "{said}")' if said else ")"),
                         "payload_too_large",
-                        "unknown",
+                        OVERSIZED,
                     )
                 ]
             )
         self.notify(f"the server found {len(chunk)} events too large a batch; sending halves")
         middle = len(chunk) // 2
-        settlement = self.settle(chunk[:middle])
+        settlement = self._settle(chunk[:middle])
         if settlement.malformed:
             settlement.unsettled += chunk[middle:]
         else:
-            settlement.extend(self.settle(chunk[middle:]))
+            settlement.extend(self._settle(chunk[middle:]))
         return settlement
 
     def _refused(self, chunk: list[Outgoing], body: object) -> Settlement:
@@ -186,7 +227,7 @@ class BatchSender:
                 # The server could not read the batch because of a broken input line: send what
                 # came before it, then stop there as for any malformed input.
                 index, error = broken
-                before = self.settle(chunk[:index]) if index else Settlement()
+                before = self._settle(chunk[:index]) if index else Settlement()
                 before.unsettled += chunk[index:]
                 before.malformed = before.malformed or error
                 return before
@@ -196,7 +237,7 @@ class BatchSender:
         self.notify(f"the server refused a batch of {len(chunk)} (HTTP 400): {summary}")
         if settlement.unsettled:
             # The other events were refused only for travelling with the bad ones: send them again.
-            again = self.settle(settlement.unsettled)
+            again = self._settle(settlement.unsettled)
             settlement.unsettled = []
             settlement.extend(again)
         return settlement
@@ -215,7 +256,7 @@ def send_events(
     """
     tally = SendCounts()
     last_progress = tally.started
-    reported = False
+    shown = None  # the progress line last shown
     sender = None
     try:
         for chunk in chunked(read_events(lines), options.chunk_events, options.chunk_bytes):
@@ -231,12 +272,12 @@ def send_events(
             tally.count(settlement.results)
             if settlement.malformed:
                 raise settlement.malformed
-            if options.progress and time.monotonic() - last_progress >= PROGRESS_EVERY:
-                last_progress, reported = time.monotonic(), True
+            if options.progress and time.monotonic() - last_progress >= options.progress_every:
+                last_progress, shown = time.monotonic(), _counts(tally)
                 notify(_progress(tally))
     finally:
-        # A long run that showed progress also shows where it ended.
-        if reported:
+        # A long run that showed progress also shows where it ended, unless it just did.
+        if shown is not None and shown != _counts(tally):
             notify(_progress(tally))
     return EXIT_SOME_FAILED if tally.rejected or tally.unsettled else 0
 
@@ -255,6 +296,10 @@ def open_sender(
     session = open_session()
     tokens = TokenKeeper(store, session, options.server, options.timeout)
     return BatchSender(options, tokens, session, notify)
+
+
+def _counts(tally: SendCounts) -> tuple[int, ...]:
+    return (tally.sent, tally.success, tally.duplicate, tally.rejected, tally.unsettled)
 
 
 def _progress(tally: SendCounts) -> str:

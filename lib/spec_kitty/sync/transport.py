@@ -15,12 +15,42 @@ from spec_kitty import __version__
 from spec_kitty.jsonl import EXIT_OFFLINE, ScriptError
 
 RETRYABLE = {429, 500, 502, 503, 504}
+# What the sync says after any of these: the caller of a login says something else.
+STAY_QUEUED = "nothing was lost, the events stay queued"
+# Most of a server's own words shown beside a refusal.
+SERVER_TEXT_LIMIT = 200
+
+OFFLINE, THROTTLED, SERVER_ERROR = "offline", "throttled", "server_error"
 
 
 class ServerUnreachable(ScriptError):
-    """Offline, DNS failure, timeout, or a server that keeps failing: nothing was lost."""
+    """Offline, DNS failure, timeout, or a server that keeps failing: nothing was lost.
+
+    `fact` says what happened (naming the URL) and `advice` what to do, which depends on what
+    was being done; `reason` (offline, throttled, server_error), `detail` (the fact without the
+    URL), `http_status` and `server_text` (the server's own words) are for programs.
+    """
 
     exit_code = EXIT_OFFLINE
+
+    def __init__(
+        self,
+        fact: str,
+        advice: str,
+        reason: str = OFFLINE,
+        detail: str = "",
+        http_status: int | None = None,
+        server_text: str | None = None,
+    ):
+        super().__init__(f"{fact}; {advice}")
+        self.fact, self.advice, self.reason, self.detail = fact, advice, reason, detail or fact
+        self.http_status, self.server_text = http_status, server_text
+
+    def advised(self, advice: str) -> "ServerUnreachable":
+        """The same failure with other advice."""
+        return ServerUnreachable(
+            self.fact, advice, self.reason, self.detail, self.http_status, self.server_text
+        )
 
 
 @dataclass
@@ -82,17 +112,21 @@ def _send(
     except requests.exceptions.SSLError as exc:
         raise ServerUnreachable(
             f"TLS handshake with {url} failed ({_reason(exc)}); for a private CA set "
-            "REQUESTS_CA_BUNDLE=/path/to/ca.pem. Nothing was lost, the events stay queued"
+            "REQUESTS_CA_BUNDLE=/path/to/ca.pem",
+            STAY_QUEUED,
+            detail=f"TLS handshake failed ({_reason(exc)})",
         ) from None
     except requests.exceptions.Timeout:
         raise ServerUnreachable(
-            f"the server at {url} did not answer within {timeout:g}s; nothing was lost, "
-            "the events stay queued: run `spec-kitty sync-now` again later"
+            f"the server at {url} did not answer within {timeout:g}s",
+            f"{STAY_QUEUED}: run `spec-kitty sync-now` again later",
+            detail=f"no answer within {timeout:g}s",
         ) from None
     except requests.exceptions.ConnectionError as exc:
         raise ServerUnreachable(
-            f"offline: cannot reach {url} ({_reason(exc)}); nothing was lost, the events stay "
-            "queued: run `spec-kitty sync-now` again when the server is reachable"
+            f"offline: cannot reach {url} ({_reason(exc)})",
+            f"{STAY_QUEUED}: run `spec-kitty sync-now` again when the server is reachable",
+            detail=f"cannot reach the server ({_reason(exc)})",
         ) from None
 
 
@@ -112,14 +146,39 @@ def post_with_retries(
             return response
         delay = policy.next_delay(attempt, retry_after(response))
         if delay is None:
+            status = response.status_code
             raise ServerUnreachable(
-                f"the server at {url} kept answering HTTP {response.status_code} "
-                f"({attempt + 1} attempt(s)); nothing was lost, the events stay queued: "
-                "run `spec-kitty sync-now` again later"
+                f"the server at {url} kept answering HTTP {status} ({attempt + 1} attempt(s))",
+                f"{STAY_QUEUED}: run `spec-kitty sync-now` again later",
+                THROTTLED if status == 429 else SERVER_ERROR,
+                f"HTTP {status} after {attempt + 1} attempt(s)",
+                status,
+                server_text(response),
             )
         notify(f"server answered HTTP {response.status_code}; retrying in {delay:.1f}s")
         time.sleep(delay)
         attempt += 1
+
+
+def server_text(response: requests.Response) -> str | None:
+    """The server's own words in an answer, on one line: a JSON body's error, detail or message,
+    else the body's text. Whole, so that secrets can be blanked before it is `shortened`."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    said = None
+    if isinstance(body, dict):
+        said = next(
+            (body[k] for k in ("error", "detail", "message") if isinstance(body.get(k), str)), None
+        )
+    if said is None:
+        said = response.text
+    return " ".join(said.split()) or None
+
+
+def shortened(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def retry_after(response: requests.Response) -> float | None:

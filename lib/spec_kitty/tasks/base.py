@@ -47,6 +47,8 @@ def task(*args, **kwargs):
                 return body(*a, **kw)
             except ScriptError as exc:
                 raise Exit(f"spec-kitty {name}: {exc}", exc.exit_code) from None
+            except BrokenPipeError:
+                raise  # the reader went away (`| head`): spec-kitty's main ends quietly
             except OSError as exc:
                 raise Exit(f"spec-kitty {name}: {os_error_line(exc)}", EXIT_STORAGE) from None
 

@@ -10,41 +10,46 @@ _OFFLINE_STATES = {"unreachable", "server_error"}
 @task(
     help={
         "check": "probe the server's health path with your access token (refreshed if due)",
-        "json": "print one JSON object {queue, sync} instead of text",
+        "json": "print one JSON object {account, queue, sync} instead of text",
         "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
         "top": "how many failing types and reasons to list (default 5)",
         "timeout": "seconds to wait for the server with --check (default 10)",
     }
 )
 def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
-    """Show queue depth and age, retries, dead letters, held events by reason, top failures,
-    and the login's health.
+    """Show where every event waiting for sync is (pending, held, dead-lettered, in the outbox,
+    in a damaged queue file kept aside), the queue's age, retries and top failures, and the
+    login's health.
 
     With --check: exit 3 when the server is unreachable, 4 when the login needs renewing."""
     from invoke import Exit
 
     from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, dumps
+    from spec_kitty.queue.account import take_account
     from spec_kitty.queue.store import Queue
     from spec_kitty.sync.health import login_health, probe_health
 
     with Queue(queue) as store:
         stats = store.stats(number("top", top, int, 1))
+        account = take_account(store)
     health = probe_health(number("timeout", timeout)) if check else login_health()
     if json:
-        print(dumps({"queue": stats, "sync": health.to_dict()}))
+        print(dumps({"account": account.to_dict(), "queue": stats, "sync": health.to_dict()}))
     else:
-        print("\n".join(_status_lines(stats, health.to_dict())))
+        print("\n".join(_status_lines(account, stats, health.to_dict())))
     if check and health.state in _AUTH_STATES:
         raise Exit(code=EXIT_AUTH)
     if check and health.state in _OFFLINE_STATES:
         raise Exit(code=EXIT_OFFLINE)
 
 
-def _status_lines(stats: dict, sync: dict) -> list[str]:
+def _status_lines(account, stats: dict, sync: dict) -> list[str]:
     lines = [
-        f"Queue {stats['queue']}",
-        f"  pending: {stats['depth']}   dead-lettered: {stats['dead_lettered']}   "
-        f"held: {stats['held']}   oldest: {_age(stats['oldest_event_age_seconds'])}",
+        f"Queue {account.queue}",
+        f"  pending: {account.pending}   dead-lettered: {account.dead_lettered}   "
+        f"held: {account.held}   outbox: {account.outbox}   "
+        f"damaged files: {len(account.salvaged)}   "
+        f"oldest: {_age(stats['oldest_event_age_seconds'])}",
         "  retries: "
         + (
             ", ".join(f"{n} event(s) x{count}" for count, n in stats["retry_counts"].items()) or "-"
@@ -59,15 +64,22 @@ def _status_lines(stats: dict, sync: dict) -> list[str]:
         )
     for reason in stats["top_failure_reasons"]:
         lines.append(f"  failure [{reason['category']}] x{reason['count']}: {reason['reason']}")
-    if stats["dead_lettered"]:
-        lines.append(
-            "  dead-lettered events are not sent; after fixing the cause: "
-            "`spec-kitty queue-requeue --all-failed`"
-        )
+    steps = account.next_steps()
+    if account.dead_lettered:
+        lines.append(f"  dead-lettered: {account.dead_lettered}: {steps['dead_lettered']}")
     for reason in stats["held_reasons"]:
         lines.append(f"  held [{reason['category']}] x{reason['count']}: {reason['reason']}")
-    if stats["held"]:
-        lines.append("  held events are listed with what to do by `spec-kitty sync-diagnose`")
+    if account.held:
+        lines.append(f"  held: {account.held}: {steps['held']}")
+    if account.outbox:
+        lines.append(
+            f"  outbox: {account.outbox} event(s) a command could not queue, in "
+            f"{account.outbox_path}: {steps['outbox']}"
+        )
+    for salvage in account.salvaged:
+        lines.append(f"  damaged queue kept: {salvage.describe()}")
+    if account.salvaged:
+        lines.append(f"  damaged files: {steps['salvaged']}")
     lines.append(f"Sync {sync['state'].replace('_', ' ')}: {sync['detail']}")
     if sync["access_expires_at"]:
         lines.append(

@@ -1,6 +1,7 @@
 """Tasks of the SaaS sync: logging in and out, login status, and syncing the queue now."""
 
-from spec_kitty.tasks.base import task
+from spec_kitty.jsonl import ScriptError
+from spec_kitty.tasks.base import number, task
 
 USERNAME_ENV = "SPEC_KITTY_USERNAME"
 PASSWORD_ENV = "SPEC_KITTY_PASSWORD"
@@ -149,10 +150,13 @@ def sync_now(
 ):
     """Send every queued event to the sync server now.
 
-    Runs queue-export | collapse-lanes | batch-send | queue-ack and ends with
-    `Synced: N, Duplicates: N, Failed: N (...)` and a next step per failure category.
-    Exit 0 all synced; 1 some failed; 3 offline (nothing lost); 4 log in again;
-    5 queue or sync lock busy; 130 interrupted (what the server acknowledged is applied).
+    Queues what waits in the outbox first, then runs queue-export | collapse-lanes | batch-send |
+    queue-ack and ends with `Synced: N, Duplicates: N, Failed: N (reason: ...)`, a next step per
+    failure category, what stays queued and why, and what is dead-lettered. The flags, the
+    --report path and the queue are checked before anything is sent.
+    Exit 0 all synced; 1 some failed, or some wait on you (dead-lettered, held, a damaged queue
+    file); 2 bad usage; 3 offline (nothing lost); 4 log in again; 5 queue or sync lock busy;
+    130 interrupted (what the server acknowledged is applied).
     """
     from pathlib import Path
 
@@ -160,29 +164,43 @@ def sync_now(
 
     from spec_kitty.jsonl import dumps, warn
     from spec_kitty.sync.pipeline import SyncOptions, run_sync
+    from spec_kitty.sync.summary import check_report_path
 
     options = SyncOptions(
         queue=queue,
         server=server,
         allow_insecure_http=allow_insecure_http,
-        chunk_size=chunk_size,
-        timeout=timeout,
-        retries=retries,
-        max_wait=max_wait,
-        max_rejections=max_rejections,
+        chunk_size=_given("chunk-size", chunk_size, int, 1),
+        timeout=_given("timeout", timeout),
+        retries=_given("retries", retries, int),
+        max_wait=_given("max-wait", max_wait),
+        max_rejections=_given("max-rejections", max_rejections, int, 1),
         keep_failures=bool(report),
     )
+    if report:
+        check_report_path(Path(report))
     summary = run_sync(options, warn)
     if json:
         print(dumps(summary.as_dict()))
     else:
-        print(summary.line())
-        for step in summary.next_steps():
-            print(step)
+        print("\n".join(summary.lines()))
     if report:
         summary.write_report(Path(report))
     if summary.exit_code:
         raise Exit(code=summary.exit_code)
+
+
+def _given(flag: str, value, kind: type = float, minimum: float = 0):
+    """A flag's value checked before the sync starts; None when not given."""
+    if value is None:
+        return None
+    try:
+        checked = number(flag, value, kind, minimum)
+        if checked == float("inf"):
+            raise ScriptError(f"--{flag} expects a finite number, got {value!r}")
+    except ScriptError as exc:
+        raise ScriptError(f"{exc}; nothing was sent") from None
+    return checked
 
 
 TASKS = [auth_login, auth_logout, auth_status, sync_now]

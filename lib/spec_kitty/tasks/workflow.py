@@ -352,7 +352,8 @@ def queue_backfill(c, feature=None, queue=None, json=False):
         result,
         json,
         f"queued {result['queued']} status event(s) from the logs "
-        f"({result['already_queued']} were already queued, {result['skipped']} line(s) skipped)"
+        f"({result['already_queued']} were already queued or synced, "
+        f"{result['skipped']} line(s) skipped)"
         f"; {outbox['queued']} event(s) from the outbox ({outbox['kept']} kept there)",
     )
     if result["skipped"]:

@@ -1,9 +1,10 @@
 """Re-queue status changes from the status logs, for events a command could not queue.
 
-Idempotent by event_id: an event still in the queue is not added twice, and one already sent is
-answered `duplicate` by the server. A log line that cannot become a valid event (an older
-release's line without an event_id, or with a time that has no UTC offset) is named and skipped;
-the other lines are queued all the same.
+Idempotent by event_id: an event still in the queue is not added twice, and one the server
+already acknowledged is not offered again (the queue keeps the ids of the last ACKNOWLEDGED_KEPT
+acknowledged events; an older one is answered `duplicate` by the server). A log line that cannot
+become a valid event (an older release's line without an event_id, or with a time that has no
+UTC offset) is named and skipped; the other lines are queued all the same.
 """
 
 from collections.abc import Callable
@@ -36,7 +37,7 @@ def backfill(
                 continue
             log = load_feature(root, slug).log_path
             rows, skipped = _log_rows(log, identity, notify)
-            inserted = queue.add(rows) if rows else []
+            inserted = queue.add(rows, skip_acknowledged=True) if rows else []
             per_feature[slug] = {"logged": len(rows), "queued": sum(inserted), "skipped": skipped}
     return {
         "features": per_feature,

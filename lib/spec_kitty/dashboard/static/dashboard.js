@@ -242,18 +242,25 @@ function findCard(feature, wpId) {
 function renderSync(data) {
   renderLogin(data.login);
   const queue = data.queue;
-  byId("queue-error").hidden = !queue.error;
-  byId("queue-error").textContent = queue.error || "";
-  byId("queue-depth").textContent = queue.error ? "–" : String(queue.depth);
+  const account = data.account;
+  const error = account.error || queue.error;
+  byId("queue-error").hidden = !error;
+  byId("queue-error").textContent = error || "";
+  const figures = {
+    "queue-depth": account.pending,
+    "queue-dead": account.dead_lettered,
+    "queue-held": account.held,
+    "queue-outbox": account.outbox,
+    "queue-damaged": account.salvaged.length,
+  };
+  for (const [id, count] of Object.entries(figures)) {
+    byId(id).textContent = count === null ? "–" : String(count);
+    if (id !== "queue-depth") byId(id).parentElement.classList.toggle("alert", count > 0);
+  }
   byId("queue-oldest").textContent = queue.error ? "–" : ageSeconds(queue.oldest_event_age_seconds);
-  byId("queue-dead").textContent = queue.error ? "–" : String(queue.dead_lettered);
-  byId("queue-held").textContent = String(data.held);
-  byId("queue-outbox").textContent = String(data.outbox.events);
-  byId("queue-dead").parentElement.classList.toggle("alert", Boolean(queue.dead_lettered));
-  byId("queue-held").parentElement.classList.toggle("alert", data.held > 0);
-  byId("queue-outbox").parentElement.classList.toggle("alert", data.outbox.events > 0);
-  byId("dead-next").hidden = !queue.dead_lettered;
-  byId("outbox-next").hidden = !data.outbox.events;
+  const labels = { dead_lettered: "Dead-lettered", held: "Held", outbox: "Outbox", salvaged: "Damaged files" };
+  byId("account-next").replaceChildren(...Object.entries(account.next_steps).map(([figure, step]) =>
+    el("li", { className: "next", text: `${labels[figure] || figure}: ${step}` })));
   renderRetries(queue.retry_counts || {});
   renderFailures(data.failures);
   renderLastSync(data.last_sync);
@@ -329,7 +336,9 @@ async function syncNow() {
     // Each failure's next step shows under Failures, which the next poll brings up to date.
     const parts = [];
     if (data.summary) {
-      parts.push(el("p", { className: `summary exit-${data.exit_code}`, text: summaryLine(data.summary) }));
+      const [line, ...rest] = data.summary.lines;
+      parts.push(el("p", { className: `summary exit-${data.exit_code}`, text: line }));
+      for (const more of rest) parts.push(el("p", { className: "summary-more", text: more }));
     }
     for (const message of data.messages) parts.push(el("p", { className: "message", text: message }));
     if (!parts.length) parts.push(el("p", { text: `sync-now exited ${data.exit_code}` }));
@@ -342,13 +351,6 @@ async function syncNow() {
     button.textContent = "Sync now";
     poll();
   }
-}
-
-function summaryLine(summary) {
-  const categories = Object.entries(summary.categories || {});
-  const failed = categories.length
-    ? ` (${categories.map(([c, n]) => `${c}: ${n}`).join(", ")})` : "";
-  return `Synced: ${summary.synced}, Duplicates: ${summary.duplicates}, Failed: ${summary.failed}${failed}`;
 }
 
 // -- polling -----------------------------------------------------------------------------------
