@@ -27,7 +27,7 @@ from kitty_testing import commits, committed_files, queued, status
 
 SLUG = "001-checkout-flow"
 TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
-ROUNDS = 4
+ROUNDS = 3
 
 
 # Each command: how it is run, the commit it makes, and the events it queues.
