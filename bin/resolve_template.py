@@ -51,6 +51,7 @@ def main() -> None:
 def _run(args) -> int:
     from spec_kitty.runtime.notice import tell_if_unmigrated
     from spec_kitty.runtime.resolve import (
+        DEFAULT_MISSION,
         TemplateError,
         find_project,
         resolve_mission,
@@ -63,7 +64,10 @@ def _run(args) -> int:
     failed = 0
     for request in read_records(stdin_bytes()):
         kind = "template" if request.get("kind") is None else request["kind"]
-        echo = {"name": request.get("name"), "mission": request.get("mission"), "kind": kind}
+        # The mission used, also when the request left it to the default.
+        mission = request.get("mission")
+        mission = DEFAULT_MISSION if mission in (None, "") else mission
+        echo = {"name": request.get("name"), "mission": mission, "kind": kind}
         try:
             if kind == "mission":
                 found = resolve_mission(request.get("mission"), root)

@@ -53,7 +53,7 @@ def test_the_board_lists_every_feature_newest_first_with_each_card_in_its_lanes(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", checkout["WP01"]["last_moved_at"])
     assert checkout["WP02"]["title"] == "Cart page"
     assert checkout["WP02"]["dependencies"] == [
-        {"wp_id": "WP01", "lane": "in_progress", "done": False}
+        {"wp_id": "WP01", "lane": "in_progress", "cli_lane": "doing", "done": False}
     ]
     assert FEEDBACK.strip() in checkout["WP03"]["review_feedback"]
     assert checkout["WP01"]["review_feedback"] is None

@@ -1,10 +1,15 @@
-"""Workflow commands SIGKILLed mid-way (the whole process group, git included).
+"""Workflow commands SIGKILLed at any moment, and inside a slow git hook.
 
-Random rounds kill create-feature, finalize-tasks and move-task at seeded moments; afterwards the
-repository holds no half-written file, the status log reads, HEAD either has the command's whole
-commit or none of it, and the user can carry on: a git lock the kill left behind is named by the
-next command, and once removed the command runs again (or says it was already done).
-Deterministic rounds kill a command at its commit, from a git hook, to pin down what is left.
+Every workflow command, run again after a kill, finishes what the killed run started: the
+repository then holds the command's whole change in exactly one commit and nothing half-written,
+and each event the command emits is queued exactly once, under the id the killed run gave it. A
+git lock the kill left behind is named by the next command with what to do; once it is removed
+the command finishes.
+
+Seeded rounds kill each command (with its git) at a random moment of its run, or of its change
+once it has journaled it, and sometimes the run that finishes it too. Deterministic tests kill it
+inside a pre-commit hook: spec-kitty alone, while its git goes on to make the commit by itself,
+and the whole process group, git included.
 """
 
 import json
@@ -13,18 +18,54 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from faults_support import VENV_BIN, git, spec_kitty
+from kitty_testing import commits, committed_files, queued, status
 
+SLUG = "001-checkout-flow"
 TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
-ROUNDS = 7
+ROUNDS = 3
+
+
+# Each command: how it is run, the commit it makes, and the events it queues.
+COMMANDS = {
+    "init": (["init"], "Make this repository a spec-kitty project", {}),
+    "create-feature": (
+        ["create-feature", "Checkout flow"],
+        f"Create feature {SLUG}: spec.md and meta.json",
+        {"FeatureCreated": 1, "FeatureArtifactCreated": 1},
+    ),
+    "setup-plan": (["setup-plan"], f"Plan feature {SLUG}: plan.md", {"FeatureArtifactCreated": 1}),
+    "finalize-tasks": (
+        ["finalize-tasks"],
+        f"Finalize tasks of {SLUG}: 2 new work package file(s)",
+        {"FeatureArtifactCreated": 1, "WPCreated": 2},
+    ),
+    "implement": (
+        ["implement", "WP01"],
+        f"{SLUG} WP01: start implementation",
+        {"WPStatusChanged": 2, "WPAssigned": 1},
+    ),
+    "move-task": (
+        ["move-task", "WP01", "--to", "claimed"],
+        f"{SLUG} WP01: planned -> claimed",
+        {"WPStatusChanged": 1},
+    ),
+    "review": (
+        ["review", "WP01", "--approve"],
+        f"{SLUG} WP01: review approved",
+        {"WPAssigned": 1, "WPStatusChanged": 1, "HistoryAdded": 1, "DependencyResolved": 1},
+    ),
+}
 
 
 def project(tmp_path: Path, stage: str) -> Path:
-    """A fresh spec-kitty project, brought to just before `stage`'s command (in this process,
-    which is quicker than running each command)."""
+    """A fresh repository brought to just before `stage`'s command (in this process, which is
+    quicker than running each command)."""
+    from spec_kitty.workflow.execution import implement, move_task
     from spec_kitty.workflow.features import load_feature
     from spec_kitty.workflow.init import init_project
     from spec_kitty.workflow.planning import create_feature, finalize_tasks, setup_plan
@@ -33,39 +74,60 @@ def project(tmp_path: Path, stage: str) -> Path:
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     git(root, "commit", "-q", "--allow-empty", "-m", "initial commit")
+    if stage == "init":
+        return root
     init_project(root)
     if stage == "create-feature":
         return root
-    slug = create_feature(root, "Checkout flow", None)["feature"]
-    setup_plan(root, load_feature(root, slug))
-    (root / "kitty-specs" / slug / "tasks.md").write_text(TASKS_MD)
-    if stage == "move-task":
-        finalize_tasks(root, load_feature(root, slug))
+    create_feature(root, "Checkout flow", None)
+    if stage == "setup-plan":
+        return root
+    setup_plan(root, load_feature(root, SLUG))
+    (root / "kitty-specs" / SLUG / "tasks.md").write_text(TASKS_MD)
+    if stage == "finalize-tasks":
+        return root
+    finalize_tasks(root, load_feature(root, SLUG))
+    if stage in ("implement", "move-task"):
+        return root  # WP01 planned
+    implement(root, load_feature(root, SLUG), "WP01", "agent")
+    git(root / ".worktrees" / f"{SLUG}-WP01", "commit", "-q", "--allow-empty", "-m", "Work")
+    move_task(root, load_feature(root, SLUG), "WP01", "for_review", "agent")
     return root
 
 
-COMMANDS = {
-    "create-feature": ["create-feature", "Checkout flow"],
-    "finalize-tasks": ["finalize-tasks"],
-    "move-task": ["move-task", "WP01", "--to", "claimed"],
-}
+class Before:
+    """What the repository and the queue held before the command, to compare with after."""
+
+    def __init__(self, root: Path):
+        self.head = git(root, "rev-parse", "HEAD").strip()
+        self.queued = {event["event_id"] for event in queued()}
+        self.logged = {event["event_id"] for event in log_events(root)}
 
 
-def killed(root: Path, command: list[str], delay: float) -> int:
-    process = subprocess.Popen(
-        [str(VENV_BIN / "spec-kitty"), *command],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    time.sleep(delay)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.communicate(timeout=30)
-    return process.returncode
+def log_events(root: Path) -> list[dict]:
+    from spec_kitty.workflow.status_log import read_log
+
+    return read_log(root / "kitty-specs" / SLUG / "status.events.jsonl")
+
+
+def check_finished_once(root: Path, stage: str, before: Before) -> None:
+    """The command's change is committed once and whole, and its events are queued once."""
+    _argv, subject, events = COMMANDS[stage]
+    assert status(root) == ""
+    made = git(root, "log", "--format=%s", f"{before.head}..HEAD").splitlines()
+    assert made == [subject], made
+    new = [event for event in queued() if event["event_id"] not in before.queued]
+    assert Counter(event["event_type"] for event in new) == Counter(events)
+    # A status change is queued under the id the status log gave it, and logged once.
+    logged = [event for event in log_events(root) if event["event_id"] not in before.logged]
+    changed = {e["event_id"] for e in new if e["event_type"] == "WPStatusChanged"}
+    assert {event["event_id"] for event in logged} == changed
+    assert len(logged) == events.get("WPStatusChanged", 0)
+    if stage in ("init", "create-feature"):
+        # Run again, an interrupted create-feature finishes its own feature, not a second.
+        features = root / "kitty-specs"
+        made = sorted(p.name for p in features.iterdir()) if features.exists() else []
+        assert made == ([] if stage == "init" else [SLUG])
 
 
 def git_locks(root: Path) -> list[Path]:
@@ -73,163 +135,215 @@ def git_locks(root: Path) -> list[Path]:
     return [p for p in (root / ".git").rglob("*.lock") if p.name != "spec-kitty-workflow.lock"]
 
 
-def check_readable(root: Path, complete: bool = True) -> None:
-    """Every feature loads: meta.json, tasks.md, WP files and the status log all read. Right
-    after a kill (`complete` False) a new feature may have its spec.md and no meta.json yet."""
+def start(root: Path, argv: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(VENV_BIN / "spec-kitty"), *argv],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def kill_group(process: subprocess.Popen) -> bool:
+    """Kill the command with its git; whether it had answered by then (a kill as Python shuts
+    down, after the answer is out, does not make the command unfinished)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    out, _err = process.communicate(timeout=30)
+    return process.returncode == 0 or bool(out)
+
+
+def run_again(root: Path, argv: list[str]) -> subprocess.CompletedProcess:
+    """The command run again; a git lock the kill left is named first, then removed by hand."""
+    again = spec_kitty(root, *argv)
+    assert b"Traceback" not in again.stderr
+    locks = git_locks(root)
+    if again.returncode != 0 and locks:
+        assert again.returncode == 2, again.stderr
+        assert any(str(lock).encode() in again.stderr for lock in locks), again.stderr
+        assert b"remove" in again.stderr
+        for lock in locks:
+            lock.unlink()  # as the message says
+        again = spec_kitty(root, *argv)
+    assert again.returncode == 0, again.stderr
+    return again
+
+
+def check_readable(root: Path) -> None:
+    """Every feature loads: meta.json, tasks.md, WP files and the status log all read."""
     from spec_kitty.workflow.features import feature_slugs, load_feature
     from spec_kitty.workflow.state import load_state
-    from spec_kitty.workflow.status_log import read_log
 
     for slug in feature_slugs(root):
         feature = load_feature(root, slug)
-        if complete or (feature.directory / "meta.json").exists():
-            json.loads((feature.directory / "meta.json").read_text())
-        read_log(feature.log_path)
-        if (feature.directory / "tasks.md").exists():
-            load_state(feature)
+        json.loads((feature.directory / "meta.json").read_text())
+        load_state(feature)
+
+
+def run_time(tmp_path: Path, stage: str) -> float:
+    """How long the command takes here and now, start-up included."""
+    root = project(tmp_path, stage)
+    began = time.monotonic()
+    assert spec_kitty(root, *COMMANDS[stage][0]).returncode == 0
+    return time.monotonic() - began
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", list(COMMANDS))
-def test_a_killed_workflow_command_leaves_nothing_broken(tmp_path, stage):
+def test_a_killed_workflow_command_is_finished_by_running_it_again(tmp_path, stage):
     rng = random.Random(stage)
-    outcomes: dict[str, int] = {}
-    for _ in range(ROUNDS):
+    took = run_time(tmp_path, stage)
+    argv = COMMANDS[stage][0]
+    outcomes: Counter = Counter()
+    for round_ in range(ROUNDS):
         root = project(tmp_path, stage)
-        head = git(root, "rev-parse", "HEAD").strip()
-        code = killed(root, COMMANDS[stage], rng.uniform(0.03, 0.2))
-
-        check_readable(root, complete=False)
-        changes = git(root, "status", "--porcelain", "--untracked-files=all")
-        # A kill between writing a temporary file and renaming it into place may leave the
-        # temporary beside it (never a partial file under a real name: check_readable); the next
-        # command removes it, as the clean status at the end shows.
-        moved = git(root, "rev-parse", "HEAD").strip() != head
-        if moved:
-            # The commit is the command's whole change, never a part of it.
-            assert changes == "" and git(root, "rev-list", "--count", f"{head}..HEAD") == "1\n"
-        locks = git_locks(root)
-        again = spec_kitty(root, *COMMANDS[stage])
-        assert b"Traceback" not in again.stderr
-        if locks:
-            # A git killed mid-way leaves its lock: a command that reaches git names it.
-            assert again.returncode == 2
-            named = [lock for lock in locks if str(lock).encode() in again.stderr]
-            assert named or b"already in claimed" in again.stderr, again.stderr
-            for lock in locks:
-                lock.unlink()  # as git's message says
-            again = spec_kitty(root, *COMMANDS[stage])
-        assert again.returncode == 0 or b"already in claimed" in again.stderr, again.stderr
-        if again.returncode != 0:
-            # The killed move is logged but not committed: the next move commits both.
-            onward = spec_kitty(root, "move-task", "WP01", "--to", "in_progress")
-            assert onward.returncode == 0, onward.stderr
+        before = Before(root)
+        process = start(root, argv)
+        if round_ % 2 == 0:
+            # Anywhere in the change: once its journal is written, within what follows (the
+            # files, the status log, a worktree, the commit, the queue).
+            wait_for_journal(root, process)
+            time.sleep(rng.uniform(0, 0.05))
+        else:
+            # Anywhere in the run, most of which is Python starting up.
+            time.sleep(rng.uniform(0.4, 1.0) * took)
+        answered = kill_group(process)
+        if answered:
+            outcomes["answered before the kill"] += 1
+        else:
+            journaled = journal(root).exists()
+            outcomes["killed mid-change" if journaled else "killed before changing"] += 1
+            rerun_answered = False
+            if journaled and rng.random() < 0.5:
+                # The run that finishes it is killed too, and finished in turn.
+                rerun = start(root, argv)
+                time.sleep(rng.uniform(0.4, 1.0) * took)
+                rerun_answered = kill_group(rerun)
+                outcomes["its rerun killed too"] += not rerun_answered
+            if not rerun_answered:
+                run_again(root, argv)
         check_readable(root)
-        assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
-        if stage == "create-feature" and not moved:
-            # Run again, an interrupted create-feature finishes its own feature, not a second.
-            made = sorted(p.name for p in (root / "kitty-specs").iterdir())
-            assert made == ["001-checkout-flow"], (made, changes, code)
-        kind = (
-            "finished"
-            if code == 0
-            else "committed"
-            if moved
-            else "uncommitted"
-            if changes
-            else "prior"
-        )
-        outcomes[kind] = outcomes.get(kind, 0) + 1
-    print(f"{stage}: {outcomes}")
+        check_finished_once(root, stage, before)
+    print(f"{stage}: {dict(outcomes)}")
 
 
-def run_alone(root: Path, command: list[str]) -> int:
-    """Run `command` in a process group of its own (which a kill_at_commit hook ends)."""
-    done = subprocess.run(
-        [str(VENV_BIN / "spec-kitty"), *command],
-        cwd=root,
-        capture_output=True,
-        start_new_session=True,
-        timeout=60,
-    )
-    return done.returncode
+def journal(root: Path) -> Path:
+    return root / ".git" / "spec-kitty-journal.json"
 
 
-def kill_at_commit(root: Path) -> Path:
-    """A pre-commit hook that SIGKILLs its whole process group: the command dies at its commit."""
+def wait_for_journal(root: Path, process: subprocess.Popen) -> None:
+    """Until the command has journaled its change (or ended without one)."""
+    wait_for(lambda: journal(root).exists() or process.poll() is not None)
+
+
+def gated_hook(root: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A pre-commit hook that says it started, then waits (at most 30 s) for its gate to open."""
+    started, gate = tmp_path / f"hook-started-{root.name}", tmp_path / f"gate-{root.name}"
     hook = root / ".git" / "hooks" / "pre-commit"
     hook.parent.mkdir(exist_ok=True)
-    hook.write_text("#!/bin/sh\nkill -KILL 0\n")
+    hook.write_text(
+        f"#!/bin/sh\ntouch '{started}'\ni=0\n"
+        f"while [ ! -e '{gate}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\n"
+    )
     hook.chmod(0o755)
-    return hook
+    return started, gate
 
 
-def test_move_task_killed_at_its_commit_is_completed_by_the_next_move_and_backfill(tmp_path):
-    from spec_kitty.workflow.status_log import read_log
-
-    root = project(tmp_path, "move-task")
-    hook = kill_at_commit(root)
-    log = root / "kitty-specs/001-checkout-flow/status.events.jsonl"
-
-    assert run_alone(root, COMMANDS["move-task"]) == -signal.SIGKILL
-    hook.unlink()
-    (root / ".git" / "index.lock").unlink(missing_ok=True)
-    [claimed] = read_log(log)
-    assert claimed["to_lane"] == "claimed"
-
-    again = spec_kitty(root, "move-task", "WP01", "--to", "claimed")
-    assert again.returncode == 2 and b"already in claimed" in again.stderr
-    onward = spec_kitty(root, "move-task", "WP01", "--to", "in_progress")
-    assert onward.returncode == 0, onward.stderr
-    assert git(root, "status", "--porcelain") == ""
-    assert [e["to_lane"] for e in read_log(log)] == ["claimed", "in_progress"]
-    # The killed command never queued its status change; queue-backfill finds it in the log.
-    backfill = spec_kitty(root, "queue-backfill", "--json")
-    assert backfill.returncode == 0, backfill.stderr
-    assert json.loads(backfill.stdout)["queued"] == 1
-    from spec_kitty.queue.store import Queue
-
-    with Queue() as queue:
-        queued = [json.loads(text)["event_id"] for text in queue.export()]
-    assert claimed["event_id"] in queued
+def wait_for(condition, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
 
 
-def test_create_feature_killed_at_its_commit_is_completed_by_running_it_again(tmp_path):
-    root = project(tmp_path, "create-feature")
-    hook = kill_at_commit(root)
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", list(COMMANDS))
+def test_killed_in_a_slow_hook_while_its_git_commits_on(tmp_path, stage):
+    argv, subject, _events = COMMANDS[stage]
+    root = project(tmp_path, stage)
+    before = Before(root)
+    started, gate = gated_hook(root, tmp_path)
+    process = start(root, argv)
+    wait_for(started.exists)
 
-    assert run_alone(root, COMMANDS["create-feature"]) == -signal.SIGKILL
-    hook.unlink()
-    (root / ".git" / "index.lock").unlink(missing_ok=True)
-    again = spec_kitty(root, *COMMANDS["create-feature"])
+    process.kill()  # spec-kitty alone: its git commit goes on in the hook
+    process.communicate(timeout=30)
+    busy = spec_kitty(root, *argv)
+    assert busy.returncode == 2, busy.stderr
+    message = busy.stderr.decode()
+    assert "another git command is running" in message and "index.lock" in message, message
+
+    gate.touch()
+    wait_for(lambda: subject in commits(root) and not git_locks(root))
+    again = spec_kitty(root, *argv)
 
     assert again.returncode == 0, again.stderr
-    assert sorted(p.name for p in (root / "kitty-specs").iterdir()) == ["001-checkout-flow"]
-    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
-    assert git(root, "log", "-1", "--format=%s") == (
-        "Create feature 001-checkout-flow: spec.md and meta.json\n"
-    )
-    from spec_kitty.queue.store import Queue
+    assert b"finished what an interrupted command started" in again.stderr
+    check_finished_once(root, stage, before)
 
-    with Queue() as queue:
-        types = [json.loads(text)["event_type"] for text in queue.export()]
-    assert types.count("FeatureCreated") == 1
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["create-feature", "implement"])
+def test_killed_in_a_slow_hook_with_its_git(tmp_path, stage):
+    argv, subject, _events = COMMANDS[stage]
+    root = project(tmp_path, stage)
+    before = Before(root)
+    started, gate = gated_hook(root, tmp_path)
+    process = start(root, argv)
+    wait_for(started.exists)
+    kill_group(process)
+    gate.touch()
+
+    run_again(root, argv)
+
+    check_finished_once(root, stage, before)
+    if stage == "implement":
+        # The status files are in the command's own commit, not swept into the next one.
+        head = committed_files(root)
+        assert {f"kitty-specs/{SLUG}/status.events.jsonl"} <= head
+        assert any(path.startswith(f"kitty-specs/{SLUG}/tasks/WP01") for path in head)
+
+
+def test_a_change_left_for_another_branch_names_the_checkout_to_make(tmp_path):
+    argv, _subject, _events = COMMANDS["move-task"]
+    root = project(tmp_path, "move-task")
+    before = Before(root)
+    started, gate = gated_hook(root, tmp_path)
+    process = start(root, argv)
+    wait_for(started.exists)
+    kill_group(process)
+    gate.touch()
+    for lock in git_locks(root):
+        lock.unlink()
+    git(root, "checkout", "-q", "-b", "elsewhere")
+
+    refused = spec_kitty(root, *argv)
+    assert refused.returncode == 2
+    assert b"commits to main, but elsewhere is checked out; run `git checkout main`" in (
+        refused.stderr
+    )
+    git(root, "checkout", "-q", "main")
+    assert spec_kitty(root, *argv).returncode == 0
+    check_finished_once(root, "move-task", before)
 
 
 def test_a_feature_left_with_its_spec_only_is_finished_keeping_the_spec(tmp_path):
     from spec_kitty.workflow.planning import create_feature
 
     root = project(tmp_path, "create-feature")
-    spec = root / "kitty-specs" / "001-checkout-flow" / "spec.md"
+    spec = root / "kitty-specs" / SLUG / "spec.md"
     spec.parent.mkdir(parents=True)
-    spec.write_text("# Checkout flow\n\nWritten before the kill, edited since.\n")
+    spec.write_text("# Checkout flow\n\nWritten by hand before the command.\n")
 
     made = create_feature(root, "Checkout flow", None)
 
-    assert made["feature"] == "001-checkout-flow" and made["committed"] is True
-    assert spec.read_text().endswith("edited since.\n")
+    assert made["feature"] == SLUG and made["committed"] is True
+    assert spec.read_text().endswith("before the command.\n")
     meta = json.loads((spec.parent / "meta.json").read_text())
-    assert (meta["feature_slug"], meta["target_branch"]) == ("001-checkout-flow", "main")
-    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert (meta["feature_slug"], meta["target_branch"]) == (SLUG, "main")
+    assert status(root) == ""
     # Once committed, the same name again is a new feature.
     assert create_feature(root, "Checkout flow", None)["feature"] == "002-checkout-flow"

@@ -74,6 +74,7 @@ def test_the_2x_flags_with_an_equivalent_mean_ours():
     assert parsed("sync", "status", "-c") == parsed("sync-status", "--check")
     assert parsed("auth", "login", "-u", "demo", "--force") == parsed("auth-login", "-u", "demo")
     assert parsed("agent", "tasks", "status", "-f", "001") == parsed("board", "--feature", "001")
+    assert parsed("agent", "tasks", "status", "-f001") == parsed("board", "--feature", "001")
     # A flag's value is passed on as given, even when it spells a 2.x flag.
     noted = parsed(
         "agent", "tasks", "move-task", "WP01", "--to", "doing", "--note", "--auto-commit"
@@ -242,7 +243,7 @@ def test_the_2x_workflow_spelling_end_to_end(project):
     assert json.loads(log[-1])["to_lane"] == "in_progress"
     status = kitty(project, "agent", "tasks", "status", "--json")
     assert status.stdout == kitty(project, "board", "--json").stdout
-    assert "in_progress (1)" in kitty(project, "agent", "tasks", "status").stdout.decode()
+    assert "doing (in_progress): 1" in kitty(project, "agent", "tasks", "status").stdout.decode()
 
     # The top-level 2.x shortcuts.
     second = json.loads(kitty(project, "specify", "Second idea", "--json").stdout)["feature"]
@@ -259,7 +260,7 @@ def test_move_task_without_to_names_the_flag_and_the_lanes(project):
     assert done.returncode == 2
     message = done.stderr.decode().strip()
     assert message.startswith("spec-kitty move-task: give --to LANE, the lane to move WP01 to: ")
-    assert all(lane.value in message for lane in Lane) and "in_progress (doing)" in message
+    assert all(lane.value in message for lane in Lane) and "doing (in_progress)" in message
 
 
 def test_an_unknown_mission_is_refused_with_the_known_ones(project):

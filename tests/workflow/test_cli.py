@@ -118,7 +118,7 @@ def test_implement_refusal_hints_at_flags_implement_takes(script, planned):
     assert refused.returncode == 2
     assert refused.stderr.decode().strip().endswith("(or --force --reason TEXT)")
     started = run(script, root, "implement", "WP02", "--force", "--reason", "stubbed WP01")
-    assert started.stdout.decode().startswith("WP02 is in_progress (forced) in ")
+    assert started.stdout.decode().startswith("WP02 is doing (in_progress) (forced) in ")
     assert log_events(root, slug)[-1]["reason"] == "stubbed WP01"
 
 
@@ -126,14 +126,30 @@ def test_board_json_and_text(script, planned):
     root, slug = planned
     run(script, root, "implement", "WP01")
     data = run_json(script, root, "board")
-    assert [(p["wp_id"], p["lane"]) for p in data["work_packages"]] == [
-        ("WP01", "in_progress"),
-        ("WP02", "planned"),
-        ("WP03", "planned"),
+    # The machine output carries the canonical lane and its 4-lane CLI name.
+    assert [(p["wp_id"], p["lane"], p["cli_lane"]) for p in data["work_packages"]] == [
+        ("WP01", "in_progress", "doing"),
+        ("WP02", "planned", "planned"),
+        ("WP03", "planned", "planned"),
     ]
+    # People read the CLI's name, with the canonical lane where it differs.
     text = run(script, root, "board").stdout.decode()
-    assert "in_progress (1)\n  WP01  Parse the input" in text
-    assert "WP02  Write the output  [deps: WP01 in_progress]" in text
+    assert "doing (in_progress): 1\n  WP01  Parse the input" in text
+    assert "WP02  Write the output  [deps: WP01 doing (in_progress)]" in text
+    assert "\nin_progress" not in text
+
+
+def test_moves_speak_the_4_lane_names_and_json_carries_both(script, planned):
+    root, slug = planned
+    moved = run(script, root, "move-task", "WP01", "--to", "claimed").stdout.decode()
+    assert moved == "WP01: planned -> doing (claimed)\n"
+    data = run_json(script, root, "move-task", "WP01", "--to", "doing")
+    assert (data["from_lane"], data["from_cli_lane"]) == ("claimed", "doing")
+    assert (data["to_lane"], data["to_cli_lane"]) == ("in_progress", "doing")
+    again = run(script, root, "implement", "WP01").stdout.decode()
+    assert again.startswith("WP01 is doing (in_progress) in ")
+    refused = run(script, root, "review", "WP01", "--approve", ok=False).stderr.decode()
+    assert "WP01 is doing (in_progress); review takes a work package in for_review" in refused
 
 
 def test_queue_backfill_requeues_what_the_queue_missed_once(script, planned, spec_kitty_home):

@@ -90,7 +90,7 @@ def test_implement_forced_with_a_reason_starts_before_the_dependencies_are_done(
         ("in_progress", True, "API agreed on paper"),
     ]
     wp_file = root / "kitty-specs" / slug / "tasks" / "WP02-write-the-output.md"
-    assert "planned -> in_progress (forced: API agreed on paper)" in wp_file.read_text()
+    assert "planned -> doing (in_progress) (forced: API agreed on paper)" in wp_file.read_text()
 
 
 def test_unknown_work_package(planned):
@@ -267,8 +267,8 @@ def test_board_shows_lanes_dependencies_and_nothing_to_disagree_about(planned):
     rows = {row["wp_id"]: row for row in data["work_packages"]}
     assert rows["WP01"]["lane"] == "in_progress" and rows["WP01"]["lane_from"] == "status log"
     assert rows["WP03"]["dependencies"] == [
-        {"wp_id": "WP01", "lane": "in_progress"},
-        {"wp_id": "WP02", "lane": "planned"},
+        {"wp_id": "WP01", "lane": "in_progress", "cli_lane": "doing"},
+        {"wp_id": "WP02", "lane": "planned", "cli_lane": "planned"},
     ]
     assert data["disagreements"] == []
 

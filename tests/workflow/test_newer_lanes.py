@@ -125,13 +125,13 @@ def test_an_approved_work_package_shows_in_its_column_between_review_and_done(ap
     }
     assert data["disagreements"] == []
     text = render_text(data)
-    assert "\napproved (2)\n  WP01  Parser\n  WP03  Docs\n" in text
-    assert text.index("for_review (0)") < text.index("approved (2)") < text.index("done (0)")
+    assert "\ndone (approved): 2\n  WP01  Parser\n  WP03  Docs\n" in text
+    assert text.index("for_review: 0") < text.index("done (approved): 2") < text.index("done: 0")
 
 
 def test_approved_is_not_implemented_again_and_does_not_count_as_done(approvals):
     root, feature, _log = approvals
-    with pytest.raises(TransitionRefused, match="WP01 is approved; implement starts a planned"):
+    with pytest.raises(TransitionRefused, match=r"WP01 is done \(approved\); implement starts"):
         implement(root, feature, "WP01", "me")
     with pytest.raises(TransitionRefused, match=r"WP02 depends on WP01 \(approved\), not done"):
         implement(root, feature, "WP02", "me")
@@ -200,8 +200,9 @@ def test_a_3x_log_is_read_past_its_other_records(reviews):
         ("WP03", "genesis"),
     ]
     text = render_text(data)
-    assert "\nplanned (2)\n  WP02  UI  [deps: WP01 in_review]\n  WP03  Ops  (genesis)\n" in text
-    assert "\nin_review (1)\n  WP01  API\n" in text
+    deps = "[deps: WP01 for_review (in_review)]"
+    assert f"\nplanned: 2\n  WP02  UI  {deps}\n  WP03  Ops  (genesis)\n" in text
+    assert "\nfor_review (in_review): 1\n  WP01  API\n" in text
     assert "genesis (" not in text  # never a column of its own
 
 
@@ -209,7 +210,7 @@ def test_in_review_moves_on_to_approved_then_done_but_not_straight_to_done(revie
     root, feature, log = reviews
     with pytest.raises(TransitionRefused, match="from in_review it can go to: approved, blocked"):
         move_task(root, feature, "WP01", "done", "me")
-    with pytest.raises(TransitionRefused, match="WP01 is in_review; implement starts"):
+    with pytest.raises(TransitionRefused, match=r"WP01 is for_review \(in_review\); implement"):
         implement(root, feature, "WP01", "me")
 
     move_task(root, feature, "WP01", "approved", "me", note="reviewed in 3.x")

@@ -83,3 +83,24 @@ def parse_lane(value: object, field: str | None = None) -> Lane:
 def collapse_lane(value: object, field: str | None = None) -> str:
     """The 4-lane sync value for a canonical lane or alias; UnknownLane otherwise."""
     return _SYNC_LANE[parse_lane(value, field)]
+
+
+def display_lane(value: object) -> str:
+    """A lane as people read it: its 4-lane CLI name, followed by the canonical lane where that
+    differs (`doing (in_progress)`); a lane nobody knows is shown as it is."""
+    try:
+        canonical = parse_lane(value).value
+    except UnknownLane:
+        return str(value)
+    shown = collapse_lane(canonical)
+    return shown if shown == canonical else f"{shown} ({canonical})"
+
+
+def lane_fields(value: str, prefix: str = "") -> dict:
+    """A lane's two names for machine output: `lane`, canonical as logged, and `cli_lane`, its
+    4-lane CLI name (None for a lane nobody knows); `prefix` names them, e.g. `to_`."""
+    try:
+        shown = collapse_lane(value)
+    except UnknownLane:
+        shown = None
+    return {f"{prefix}lane": value, f"{prefix}cli_lane": shown}

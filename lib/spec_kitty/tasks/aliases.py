@@ -64,6 +64,7 @@ ALIASES: tuple[Alias, ...] = (
     Alias(
         ("agent", "tasks", "status"),
         "board",
+        renamed={"-f": "--feature"},
         refused={
             "--stale-threshold": "the board does not judge staleness",
         },
@@ -90,7 +91,7 @@ ALIASES: tuple[Alias, ...] = (
             "--no-strict": "sync-now always exits 1 when events fail, 3 offline, 4 to log in",
         },
     ),
-    Alias(("sync", "status"), "sync-status"),
+    Alias(("sync", "status"), "sync-status", renamed={"-c": "--check"}),
     Alias(("sync", "diagnose"), "sync-diagnose"),
     Alias(("specify",), "create-feature"),
     Alias(("plan",), "setup-plan"),
@@ -153,14 +154,25 @@ def translate(alias: Alias, tokens: list[str], takes_value) -> list[str]:
                 f"spec-kitty {alias.spelling}: {refused} is not accepted here; "
                 f"{alias.refused[refused]}"
             )
-        if token in alias.renamed:
-            ours = alias.renamed[token]
-            if ours:
+        flag, attached = _split_short(token)
+        if flag in alias.renamed:
+            ours = alias.renamed[flag]
+            if ours and attached:
+                out.append(f"{ours}={attached}")
+            elif ours:
                 out.append(ours)
+                value_next = takes_value(ours)
             continue
         out.append(token)
         value_next = "=" not in token and takes_value(token)
     return out
+
+
+def _split_short(token: str) -> tuple[str, str | None]:
+    """A short flag and the value attached to it (`-f001`, `-f=001`); other tokens whole."""
+    if token.startswith("-") and not token.startswith("--") and len(token) > 2:
+        return token[:2], token[2:].removeprefix("=")
+    return token, None
 
 
 def _refused_flag(alias: Alias, token: str) -> str | None:

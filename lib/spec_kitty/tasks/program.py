@@ -5,6 +5,7 @@ and takes `--help`/`-h` anywhere after a task as a request for that task's help,
 value of its positional argument.
 """
 
+import re
 import sys
 from contextlib import contextmanager, redirect_stdout
 
@@ -15,11 +16,23 @@ from invoke.util import helpline
 from spec_kitty import __version__
 from spec_kitty.jsonl import ScriptError, silence_stdout
 from spec_kitty.tasks import aliases, build_namespace
+from spec_kitty.tasks.base import SHORT_FLAGS
 
 HELP_FLAGS = ("--help", "-h")
+# The program's own short flags. invoke's others (-f --config, -e --echo, -w --warn-only,
+# -d --debug, -l --list, ...) would catch a short flag a task does not have (`board -f 001`) and
+# mean something else by it.
+CORE_SHORT_FLAGS = {"help": "h", "version": "V"}
 
 
 class KittyProgram(Program):
+    def core_args(self):
+        args = super().core_args()
+        for arg in args:
+            short = CORE_SHORT_FLAGS.get(arg.names[0])
+            arg.names = (arg.names[0], short) if short else arg.names[:1]
+        return args
+
     def parse_core(self, argv):
         with _usage_errors(self.argv if argv is None else argv):
             super().parse_core(argv)
@@ -152,6 +165,9 @@ def _usage_errors(argv: list[str]):
         raise Exit(str(exc), exc.exit_code) from None
     except ParseError as exc:
         hint = "see `spec-kitty --list` and `spec-kitty --help TASK`"
+        if re.fullmatch(r"No idea what '-\w' is!", str(exc)):
+            shorts = ", ".join(f"-{short}" for short in sorted(SHORT_FLAGS.values()))
+            hint = f"the short flags are {shorts}; spell others out: `spec-kitty --help TASK`"
         raise Exit(f"spec-kitty: {exc} ({hint})", 2) from None
     except ValueError as exc:
         # invoke converts int and float options while parsing; name the flag whose value failed.

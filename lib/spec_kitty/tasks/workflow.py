@@ -5,24 +5,39 @@ Each prints what a person needs on stdout, or with --json one JSON object; warni
 Every task imports its modules inside its body so `spec-kitty` starts quickly.
 """
 
-from spec_kitty.events.lanes import LANE_ALIASES, Lane
+from spec_kitty.events.lanes import LANE_ALIASES, Lane, display_lane
 from spec_kitty.tasks.base import task
 
 FEATURE = "the feature's slug or number (needed when there are several)"
 NO_COMMIT = "write the files but do not commit them"
 JSON = "print the result as one JSON object"
 AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
-# What --to takes: every lane, with the older names that mean it, e.g. "in_progress (doing)".
-LANE_CHOICES = ", ".join(
-    lane.value + "".join(f" ({name})" for name, same in LANE_ALIASES.items() if same == lane)
-    for lane in Lane
-)
+
+
+def _lane_choice(lane: Lane) -> str:
+    """A lane as --to takes it: `doing (in_progress)` where a 4-lane name means it too."""
+    names = [name for name, same in LANE_ALIASES.items() if same == lane]
+    return f"{' or '.join(names)} ({lane.value})" if names else lane.value
+
+
+LANE_CHOICES = ", ".join(_lane_choice(lane) for lane in Lane)
 
 
 def _emit(result: dict, as_json: bool, text: str) -> None:
     from spec_kitty.jsonl import dumps
 
     print(dumps(result) if as_json else text, flush=True)
+
+
+def _answer(root, as_json: bool, command, text) -> None:
+    """Run `command()`, a change of the repository, and print its result (`text(result)` for
+    people). The journal keeps the result until it is printed, so the command run again after
+    a kill in between still answers."""
+    from spec_kitty.workflow.journal import answering
+
+    with answering(root):
+        result = command()
+        _emit(result, as_json, text(result))
 
 
 def _workspace_feature(feature, command: str):
@@ -38,15 +53,17 @@ def init(c, no_commit=False, json=False):
 
     Writes .kittify/config.yaml with the project identity (uuid, slug), installs the global
     runtime, ignores .worktrees/, and commits. Run again, it keeps the identity."""
+    from functools import partial
     from pathlib import Path
 
     from spec_kitty.workflow.init import init_project
 
-    result = init_project(Path.cwd(), commit=not no_commit)
-    state = "created" if result["created"] else "already set up; identity kept"
-    _emit(
-        result, json, f"spec-kitty project {result['project_slug']} in {result['root']} ({state})"
-    )
+    def text(result: dict) -> str:
+        state = "created" if result["created"] else "already set up; identity kept"
+        return f"spec-kitty project {result['project_slug']} in {result['root']} ({state})"
+
+    here = Path.cwd()
+    _answer(here, json, partial(init_project, here, commit=not no_commit), text)
 
 
 @task(
@@ -63,15 +80,20 @@ def create_feature(c, name, mission=None, no_commit=False, json=False):
 
     The number is one past every feature directory and NNN-* branch; spec.md comes from the
     mission's template; the current branch becomes the feature's target branch."""
+    from functools import partial
+
     from spec_kitty.workflow.planning import create_feature as create
     from spec_kitty.workflow.workspace import open_workspace
 
-    result = create(open_workspace().root, name, mission, commit=not no_commit)
-    _emit(
-        result,
+    root = open_workspace().root
+    _answer(
+        root,
         json,
-        f"created {result['spec']} (target branch {result['target_branch']}); next: write the "
-        f"spec, then `spec-kitty setup-plan --feature {result['feature']}`",
+        partial(create, root, name, mission, commit=not no_commit),
+        lambda result: (
+            f"created {result['spec']} (target branch {result['target_branch']}); "
+            f"next: write the spec, then `spec-kitty setup-plan --feature {result['feature']}`"
+        ),
     )
 
 
@@ -87,15 +109,19 @@ def setup_plan(c, feature=None, force=False, no_commit=False, json=False):
     """Write the feature's plan.md from the plan template.
 
     Needs spec.md; an existing plan.md is only replaced with --force."""
+    from functools import partial
+
     from spec_kitty.workflow.planning import setup_plan as plan
 
     root, chosen = _workspace_feature(feature, "setup-plan")
-    result = plan(root, chosen, force=force, commit=not no_commit)
-    _emit(
-        result,
+    _answer(
+        root,
         json,
-        f"wrote {result['plan']}; next: write tasks.md, then "
-        f"`spec-kitty finalize-tasks --feature {chosen.slug}`",
+        partial(plan, root, chosen, force=force, commit=not no_commit),
+        lambda result: (
+            f"wrote {result['plan']}; next: write tasks.md, then "
+            f"`spec-kitty finalize-tasks --feature {chosen.slug}`"
+        ),
     )
 
 
@@ -105,13 +131,16 @@ def finalize_tasks(c, feature=None, no_commit=False, json=False):
 
     One tasks/WPnn-slug.md per `## WPnn: Title` section that has no file yet; files already
     there are kept as written. Unknown dependencies and cycles are refused."""
+    from functools import partial
+
     from spec_kitty.workflow.planning import finalize_tasks as finalize
 
+    def text(result: dict) -> str:
+        lines = [f"created {item['path']}" for item in result["created"]]
+        return "\n".join([*lines, f"{len(result['created'])} new, {len(result['kept'])} kept"])
+
     root, chosen = _workspace_feature(feature, "finalize-tasks")
-    result = finalize(root, chosen, commit=not no_commit)
-    lines = [f"created {item['path']}" for item in result["created"]]
-    lines.append(f"{len(result['created'])} new, {len(result['kept'])} kept")
-    _emit(result, json, "\n".join(lines))
+    _answer(root, json, partial(finalize, root, chosen, commit=not no_commit), text)
 
 
 @task(
@@ -135,23 +164,31 @@ def implement(
     the one dependency branch not yet merged), then prints the prompt to follow and any review
     feedback to address. Refuses while a dependency is not done, unless --force --reason TEXT
     (recorded in the status log as a forced move)."""
+    from functools import partial
+
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import implement as start
     from spec_kitty.workflow.slugs import wp_id
 
+    def text(result: dict) -> str:
+        branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
+        forced = " (forced)" if result["forced"] else ""
+        lines = [
+            f"{chosen_wp} is {display_lane(result['lane'])}{forced} in {result['worktree']} "
+            f"(branch {branch})",
+            f"prompt: {result['prompt']}",
+        ]
+        if result["feedback"]:
+            lines += ["", "review feedback to address:", result["feedback"]]
+        return "\n".join(lines)
+
     chosen_wp = wp_id(wp)
     root, chosen = _workspace_feature(feature, f"implement {chosen_wp}")
     actor = agent or default_agent()
-    result = start(root, chosen, chosen_wp, actor, force=force, reason=reason, commit=not no_commit)
-    branch = result["branch"] + (f" from {result['base']}" if result["base"] else "")
-    forced = " (forced)" if result["forced"] else ""
-    lines = [
-        f"{chosen_wp} is {result['lane']}{forced} in {result['worktree']} (branch {branch})",
-        f"prompt: {result['prompt']}",
-    ]
-    if result["feedback"]:
-        lines += ["", "review feedback to address:", result["feedback"]]
-    _emit(result, json, "\n".join(lines))
+    command = partial(
+        start, root, chosen, chosen_wp, actor, force=force, reason=reason, commit=not no_commit
+    )
+    _answer(root, json, command, text)
 
 
 @task(
@@ -181,6 +218,8 @@ def move_task(
     json=False,
 ):
     """Move a work package to another lane, if the lane rules and their guards allow it."""
+    from functools import partial
+
     from spec_kitty.jsonl import ScriptError
     from spec_kitty.workflow.execution import default_agent
     from spec_kitty.workflow.execution import move_task as move
@@ -189,8 +228,15 @@ def move_task(
     chosen_wp = wp_id(wp)
     if to is None:
         raise ScriptError(f"give --to LANE, the lane to move {chosen_wp} to: {LANE_CHOICES}")
+
+    def text(result: dict) -> str:
+        forced = " (forced)" if result["forced"] else ""
+        moved = f"{display_lane(result['from_lane'])} -> {display_lane(result['to_lane'])}"
+        return f"{chosen_wp}: {moved}{forced}"
+
     root, chosen = _workspace_feature(feature, f"move-task {chosen_wp} --to {to}")
-    result = move(
+    command = partial(
+        move,
         root,
         chosen,
         chosen_wp,
@@ -201,8 +247,7 @@ def move_task(
         reason=reason,
         commit=not no_commit,
     )
-    forced = " (forced)" if result["forced"] else ""
-    _emit(result, json, f"{chosen_wp}: {result['from_lane']} -> {result['to_lane']}{forced}")
+    _answer(root, json, command, text)
 
 
 @task(
@@ -233,6 +278,7 @@ def review(
 
     --approve moves it to done; --reject --feedback FILE moves it to planned and keeps the
     feedback in the WP file, where the next `implement` shows it."""
+    from functools import partial
     from pathlib import Path
 
     from spec_kitty.jsonl import ScriptError
@@ -244,7 +290,8 @@ def review(
         raise ScriptError("give exactly one of --approve or --reject --feedback FILE")
     chosen_wp = wp_id(wp)
     root, chosen = _workspace_feature(feature, f"review {chosen_wp}")
-    result = decide(
+    command = partial(
+        decide,
         root,
         chosen,
         chosen_wp,
@@ -253,7 +300,12 @@ def review(
         feedback_file=Path(feedback) if feedback else None,
         commit=not no_commit,
     )
-    _emit(result, json, f"{chosen_wp}: {result['verdict']}, now {result['to_lane']}")
+    _answer(
+        root,
+        json,
+        command,
+        lambda result: f"{chosen_wp}: {result['verdict']}, now {display_lane(result['to_lane'])}",
+    )
 
 
 @task(help={"feature": FEATURE, "json": JSON})

@@ -2,7 +2,14 @@
 files disagree with the status log (or, before there is a log, a lane folder with a stale
 frontmatter)."""
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, parse_lane
+from spec_kitty.events.lanes import (
+    Lane,
+    UnknownLane,
+    collapse_lane,
+    display_lane,
+    lane_fields,
+    parse_lane,
+)
 from spec_kitty.workflow.state import FeatureState
 
 
@@ -17,10 +24,10 @@ def board(state: FeatureState) -> dict:
             {
                 "wp_id": wp_id,
                 "title": pkg.title,
-                "lane": lanes[wp_id],
+                **lane_fields(lanes[wp_id]),
                 "lane_from": source,
                 "dependencies": [
-                    {"wp_id": d, "lane": lanes.get(d, "missing")} for d in pkg.dependencies
+                    {"wp_id": d, **lane_fields(lanes.get(d, "missing"))} for d in pkg.dependencies
                 ],
                 "path": str(pkg.path.relative_to(state.feature.root)),
             }
@@ -100,9 +107,11 @@ def render_text(data: dict) -> str:
         if name not in by_column and name not in ALWAYS_SHOWN:
             continue
         members = by_column.get(name, [])
-        lines.append(f"\n{name} ({len(members)})")
+        lines.append(f"\n{display_lane(name)}: {len(members)}")
         for package in members:
-            deps = ", ".join(f"{d['wp_id']} {d['lane']}" for d in package["dependencies"])
+            deps = ", ".join(
+                f"{d['wp_id']} {display_lane(d['lane'])}" for d in package["dependencies"]
+            )
             shown = f"  ({package['lane']})" if package["lane"] != name else ""
             lines.append(
                 f"  {package['wp_id']}  {package['title']}{shown}"

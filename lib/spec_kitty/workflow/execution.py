@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane
+from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, display_lane, lane_fields
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
@@ -190,11 +190,12 @@ def implement(
         if not worktree.is_dir():
             known = branch in git.local_branches(root)
             git.add_worktree(root, worktree, branch, None if known else target)
-        return {**result, "lane": lane, "base": wp.fields.get("base_branch"), "started": False}
+        base = wp.fields.get("base_branch")
+        return {**result, **lane_fields(lane), "base": base, "started": False}
     targets = transitions.start_steps(lane)
     if targets is None:
         raise transitions.TransitionRefused(
-            f"{wp_id} is {lane}; implement starts a planned work package "
+            f"{wp_id} is {display_lane(lane)}; implement starts a planned work package "
             f"(see `spec-kitty board --feature {feature.slug}`)"
         )
     if not force:
@@ -205,33 +206,34 @@ def implement(
             base_branch = wp.fields.get("base_branch") or target
             base_commit = wp.fields.get("base_commit") or git.rev_parse(root, base_branch)
             if not worktree.is_dir():
-                git.add_worktree(root, worktree, branch, None)
-                changes.on_rollback(lambda: git.remove_worktree(root, worktree, None))
+                changes.add_worktree(worktree, branch, None)
         else:
             base_branch = choose_base(root, feature, wp, target, branches)
             base_commit = git.rev_parse(root, base_branch)
             if base_commit is None:
                 raise ScriptError(f"branch {base_branch} has no commits yet; commit to it first")
-            git.add_worktree(root, worktree, branch, base_commit)
-            changes.on_rollback(lambda: git.remove_worktree(root, worktree, branch))
+            changes.add_worktree(worktree, branch, base_commit)
         move = Move(state, wp, targets, actor, force, reason, execution_mode="worktree")
         at = utc_timestamp()
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
         forced = f" (forced: {reason})" if force else ""
-        note = f"{lane} -> in_progress{forced}: implementation started in {WORKTREES}/{branch}"
+        started = f"{display_lane(lane)} -> {display_lane(Lane.IN_PROGRESS)}{forced}"
+        note = f"{started}: implementation started in {WORKTREES}/{branch}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
-        committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit)
-    sent = [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
-    records.send(root, [records.status_changed(e) for e in events] + sent)
-    return {
-        **result,
-        "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
-        "lane": Lane.IN_PROGRESS.value,
-        "base": base_branch,
-        "started": True,
-        "forced": force,
-        "committed": committed,
-    }
+        changes.queue(
+            [records.status_changed(e) for e in events]
+            + [records.wp_assigned(feature.slug, wp_id, actor, "implementation")]
+        )
+        result = {
+            **result,
+            "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
+            **lane_fields(Lane.IN_PROGRESS.value),
+            "base": base_branch,
+            "started": True,
+            "forced": force,
+        }
+        committed = changes.commit(f"{feature.slug} {wp_id}: start implementation", commit, result)
+    return {**result, "committed": committed}
 
 
 def open_feedback(wp: WorkPackage) -> str | None:
@@ -279,30 +281,32 @@ def move_task(
     current = before[wp_id]
     if force:
         if current == target.value:
-            raise transitions.TransitionRefused(f"{wp_id} is already in {target.value}")
+            raise transitions.TransitionRefused(f"{wp_id} is already in {display_lane(target)}")
         targets = [target]
     else:
         targets = transitions.steps(wp_id, current, target)
         _guard(root, feature, state, wp, current, target)
     at = utc_timestamp()
-    text = f"{current} -> {target.value}" + (f" (forced: {reason})" if force else "")
+    moved = f"{display_lane(current)} -> {display_lane(target)}"
+    text = moved + (f" (forced: {reason})" if force else "")
     entries = [(ACTIVITY, activity_line(at, actor, text + (f": {note}" if note else "")))]
     move = Move(state, wp, targets, actor, force=force, reason=reason or note)
     with Changeset(root) as changes:
         events = record(changes, move, {}, entries)
-        committed = changes.commit(f"{feature.slug} {wp_id}: {current} -> {target.value}", commit)
-    sent = [records.status_changed(e) for e in events]
-    if note:
-        sent.append(records.history_added(feature.slug, wp_id, "note", note))
-    records.send(root, sent + follow_ups(state, wp_id, before))
-    return {
-        "feature": feature.slug,
-        "wp_id": wp_id,
-        "from_lane": current,
-        "to_lane": target.value,
-        "forced": force,
-        "committed": committed,
-    }
+        sent = [records.status_changed(e) for e in events]
+        if note:
+            sent.append(records.history_added(feature.slug, wp_id, "note", note))
+        changes.queue(sent + follow_ups(state, wp_id, before))
+        result = {
+            "feature": feature.slug,
+            "wp_id": wp_id,
+            **lane_fields(current, "from_"),
+            **lane_fields(target.value, "to_"),
+            "forced": force,
+        }
+        message = f"{feature.slug} {wp_id}: {current} -> {target.value}"  # as logged
+        committed = changes.commit(message, commit, result)
+    return {**result, "committed": committed}
 
 
 def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
@@ -334,7 +338,7 @@ def review(
     before = state.lanes()
     if before[wp_id] != Lane.FOR_REVIEW.value:
         raise transitions.TransitionRefused(
-            f"{wp_id} is {before[wp_id]}; review takes a work package in for_review "
+            f"{wp_id} is {display_lane(before[wp_id])}; review takes a work package in for_review "
             f"(`spec-kitty move-task {wp_id} --to for_review`)"
         )
     at = utc_timestamp()
@@ -355,18 +359,18 @@ def review(
     fields = {"review_status": status, "reviewed_by": actor}
     with Changeset(root) as changes:
         events = record(changes, move, fields, entries)
-        committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit)
-    sent = [records.wp_assigned(feature.slug, wp_id, actor, "review")]
-    sent += [records.status_changed(e) for e in events]
-    sent.append(records.history_added(feature.slug, wp_id, "review", feedback or "approved"))
-    records.send(root, sent + follow_ups(state, wp_id, before))
-    return {
-        "feature": feature.slug,
-        "wp_id": wp_id,
-        "verdict": verdict,
-        "to_lane": target.value,
-        "committed": committed,
-    }
+        sent = [records.wp_assigned(feature.slug, wp_id, actor, "review")]
+        sent += [records.status_changed(e) for e in events]
+        sent.append(records.history_added(feature.slug, wp_id, "review", feedback or "approved"))
+        changes.queue(sent + follow_ups(state, wp_id, before))
+        result = {
+            "feature": feature.slug,
+            "wp_id": wp_id,
+            "verdict": verdict,
+            **lane_fields(target.value, "to_"),
+        }
+        committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit, result)
+    return {**result, "committed": committed}
 
 
 def _read_feedback(path: Path | None) -> str:

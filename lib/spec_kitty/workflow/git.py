@@ -4,6 +4,7 @@ HEAD and the worktree link are read from files, which needs no subprocess at all
 """
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -41,12 +42,47 @@ def git(root: Path, *args: str) -> str:
 
 
 def _message(output: str) -> str:
-    """git's fatal line (it names the file or ref at fault) and its last line (what to do)."""
+    """git's fatal line (it names the file or ref at fault) and what to do about it: our words
+    for the failures a user meets in the workflow, else git's last line."""
     lines = output.strip().splitlines()
     if not lines:
         return "no message"
     fatal = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1])
+    fix = _fix(output)
+    if fix:
+        return f"{fatal} ({fix})"
     return fatal if fatal == lines[-1] else f"{fatal} ... {lines[-1]}"
+
+
+_LOCKED = re.compile(r"Unable to create '(.+?\.lock)': File exists")
+_STALE_LOCKED = re.compile(r"'(.+?)' is a missing but locked worktree")
+_CHECKED_OUT = re.compile(r"'(.+?)' is already (?:checked out|used by worktree) at '(.+?)'")
+
+
+def _fix(output: str) -> str | None:
+    """The command that gets the user past a git failure, where there is one to name."""
+    if "Please tell me who you are" in output:
+        return (
+            'git does not know who you are; run `git config user.email "you@example.com"` '
+            'and `git config user.name "Your Name"` (with --global for all your '
+            "repositories), then run the command again"
+        )
+    if found := _LOCKED.search(output):
+        return (
+            "another git command is running here, in a slow hook perhaps, or one was killed; "
+            f"once none is running, remove {found.group(1)} and run the command again"
+        )
+    if found := _STALE_LOCKED.search(output):
+        return (
+            f"its folder is gone but git keeps it locked; run `git worktree unlock "
+            f"{found.group(1)}` and `git worktree prune`, then the command again"
+        )
+    if found := _CHECKED_OUT.search(output):
+        return (
+            f"branch {found.group(1)} is checked out in {found.group(2)}; work there, or run "
+            f"`git worktree remove {found.group(2)}` first"
+        )
+    return None
 
 
 def top_level(path: Path) -> Path:
@@ -162,7 +198,12 @@ def is_ancestor(root: Path, commit: str, of: str) -> bool:
 
 
 def add_worktree(root: Path, path: Path, branch: str, base: str | None) -> None:
-    """A worktree at `path` on a new `branch` from `base`, or on the existing `branch` if None."""
+    """A worktree at `path` on a new `branch` from `base`, or on the existing `branch` if None.
+
+    A registration whose folder was deleted by hand would make git refuse the path; such stale
+    registrations are pruned first (git prunes them in time anyway; a locked one is kept)."""
+    if not path.exists():
+        git(root, "worktree", "prune")
     if base is None:
         git(root, "worktree", "add", "-q", str(path), branch)
     else:

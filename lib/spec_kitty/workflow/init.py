@@ -44,14 +44,14 @@ def init_project(start: Path, commit: bool = True) -> dict:
         marker = prepare_runtime(root)
         if marker is not None:
             changes.track(marker)
-        committed = changes.commit("Make this repository a spec-kitty project", commit)
-    return {
-        "root": str(root),
-        "project_uuid": identity.uuid,
-        "project_slug": identity.slug,
-        "created": created,
-        "committed": committed,
-    }
+        result = {
+            "root": str(root),
+            "project_uuid": identity.uuid,
+            "project_slug": identity.slug,
+            "created": created,
+        }
+        committed = changes.commit("Make this repository a spec-kitty project", commit, result)
+    return {**result, "committed": committed}
 
 
 def prepare_runtime(root: Path) -> Path | None:

@@ -1,7 +1,7 @@
 """The planning commands: create-feature, setup-plan and finalize-tasks.
 
-Each writes its files through a Changeset (all or nothing), commits them in one commit on the
-feature's target branch, then queues its sync events.
+Each plans its files and sync events in a Changeset, which writes them all or nothing, commits
+them in one commit on the feature's target branch, then queues the events.
 """
 
 import json
@@ -20,6 +20,8 @@ from spec_kitty.workflow.features import (
 from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 from spec_kitty.workflow.status_log import utc_timestamp
+from spec_kitty.workflow.tasks_md import near_misses, repeated_subtask
+from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.workspace import check_target_branch
 
 
@@ -33,8 +35,9 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
         raise ScriptError(
             f"{root} has a detached HEAD; check out the branch this feature should land on"
         )
-    # A feature of this name left uncommitted (a create-feature killed before its commit, or one
-    # run with --no-commit) is finished rather than joined by a second one.
+    # A feature of this name left uncommitted (by create-feature --no-commit, or a spec.md
+    # written by hand) is finished rather than joined by a second one. One a killed
+    # create-feature left is finished from its journal before this runs (see lock.exclusive).
     left = _uncommitted_feature(root, slug)
     number = left.number if left else next_number(root, git.local_branches(root))
     feature_slug = f"{number}-{slug}"
@@ -64,11 +67,26 @@ def create_feature(root: Path, name: str, mission: str | None, commit: bool = Tr
             spec_text = templates.fill(templates.SPEC, feature.mission, root, _values(feature))
             changes.write(spec, spec_text)
         if meta_path.is_file():
+            # Written by a create-feature --no-commit, which queued the feature's events.
             changes.track(meta_path)
         else:
             changes.write(meta_path, json.dumps(meta, indent=2) + "\n")
-        committed = changes.commit(f"Create feature {feature_slug}: spec.md and meta.json", commit)
-    return _created(root, feature, committed)
+            changes.queue(
+                [
+                    records.feature_created(feature.slug, feature.target_branch),
+                    records.artifact_created(feature.slug, "spec", _relative(root, spec)),
+                ]
+            )
+        result = {
+            "feature": feature.slug,
+            "number": feature.number,
+            "mission": feature.mission,
+            "target_branch": feature.target_branch,
+            "spec": _relative(root, spec),
+        }
+        message = f"Create feature {feature_slug}: spec.md and meta.json"
+        committed = changes.commit(message, commit, result)
+    return {**result, "committed": committed}
 
 
 def _uncommitted_feature(root: Path, slug: str) -> Feature | None:
@@ -81,25 +99,6 @@ def _uncommitted_feature(root: Path, slug: str) -> Feature | None:
             except git.GitError:
                 return load_feature(root, found)
     return None
-
-
-def _created(root: Path, feature: Feature, committed: bool) -> dict:
-    spec = feature.directory / "spec.md"
-    records.send(
-        root,
-        [
-            records.feature_created(feature.slug, feature.target_branch),
-            records.artifact_created(feature.slug, "spec", _relative(root, spec)),
-        ],
-    )
-    return {
-        "feature": feature.slug,
-        "number": feature.number,
-        "mission": feature.mission,
-        "target_branch": feature.target_branch,
-        "spec": _relative(root, spec),
-        "committed": committed,
-    }
 
 
 @exclusive
@@ -117,11 +116,12 @@ def setup_plan(root: Path, feature: Feature, force: bool = False, commit: bool =
     if commit:
         check_target_branch(root, feature)
     text = templates.fill(templates.PLAN, feature.mission, root, _values(feature))
+    result = {"feature": feature.slug, "plan": _relative(root, plan)}
     with Changeset(root) as changes:
         changes.write(plan, text)
-        committed = changes.commit(f"Plan feature {feature.slug}: plan.md", commit)
-    records.send(root, [records.artifact_created(feature.slug, "plan", _relative(root, plan))])
-    return {"feature": feature.slug, "plan": _relative(root, plan), "committed": committed}
+        changes.queue([records.artifact_created(feature.slug, "plan", result["plan"])])
+        committed = changes.commit(f"Plan feature {feature.slug}: plan.md", commit, result)
+    return {**result, "committed": committed}
 
 
 @exclusive
@@ -139,11 +139,7 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
     from spec_kitty.workflow.state import load_state
 
     state = load_state(feature)
-    if not state.sections:
-        raise ScriptError(
-            f"{tasks_md} has no work package sections; start each with a heading such as "
-            "`## WP01: Title`"
-        )
+    _check_tasks_md(tasks_md, state.sections)
     dependencies = {wp: pkg.dependencies for wp, pkg in state.packages.items()}
     for section in state.sections:
         dependencies.setdefault(section.wp_id, section.dependencies or [])
@@ -162,19 +158,41 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
         changes.track(tasks_md)
         for package in state.packages.values():
             changes.track(package.path)
-        committed = changes.commit(
-            f"Finalize tasks of {feature.slug}: {len(created)} new work package file(s)", commit
+        slug = feature.slug
+        changes.queue(
+            [records.artifact_created(slug, "tasks", _relative(root, tasks_md))]
+            + [records.wp_created(slug, s.wp_id, s.title, deps) for s, _p, deps in created]
         )
-    slug = feature.slug
-    events = [records.artifact_created(slug, "tasks", _relative(root, tasks_md))]
-    events += [records.wp_created(slug, s.wp_id, s.title, deps) for s, _p, deps in created]
-    records.send(root, events)
-    return {
-        "feature": slug,
-        "created": [{"wp_id": s.wp_id, "path": _relative(root, p)} for s, p, _d in created],
-        "kept": [_relative(root, pkg.path) for pkg in state.packages.values()],
-        "committed": committed,
-    }
+        result = {
+            "feature": slug,
+            "created": [{"wp_id": s.wp_id, "path": _relative(root, p)} for s, p, _d in created],
+            "kept": [_relative(root, pkg.path) for pkg in state.packages.values()],
+        }
+        message = f"Finalize tasks of {slug}: {len(created)} new work package file(s)"
+        committed = changes.commit(message, commit, result)
+    return {**result, "committed": committed}
+
+
+def _check_tasks_md(tasks_md: Path, sections: list) -> None:
+    """ScriptError naming the line an author got wrong, and the form it should take: a heading
+    meant for a work package that is not read as one (its section would be left out), no
+    section at all, or a subtask id used twice."""
+    misses = near_misses(read_text(tasks_md), plain=not sections)
+    if misses:
+        lineno, line, expected = misses[0]
+        more = f" ({len(misses) - 1} more line(s) like it)" if len(misses) > 1 else ""
+        raise ScriptError(
+            f"{tasks_md} line {lineno}: `{line.strip()}` is not read as a work package "
+            f"heading; write it as `{expected}`{more}"
+        )
+    if not sections:
+        raise ScriptError(
+            f"{tasks_md} has no work package sections; start each with a heading such as "
+            "`## WP01: Title`"
+        )
+    repeated = repeated_subtask(sections, str(tasks_md))
+    if repeated:
+        raise ScriptError(repeated)
 
 
 def check_dependency_graph(dependencies: dict[str, list[str]], where: str) -> None:

@@ -46,6 +46,7 @@ class TaskSection:
     title: str
     line: int
     subtasks: list[str] = field(default_factory=list)
+    mentions: list[tuple[str, int]] = field(default_factory=list)  # (subtask, line) each time
     # None: the section states nothing about dependencies; []: it states there are none.
     dependencies: list[str] | None = None
 
@@ -70,7 +71,7 @@ def parse_tasks_md(text: str, where: str = "tasks.md") -> list[TaskSection]:
             in_dependencies = bool(current) and heading_text.strip().lower() == "dependencies"
             continue
         if current is not None:
-            _read_line(current, line, in_dependencies)
+            _read_line(current, line, lineno, in_dependencies)
     return sections
 
 
@@ -87,9 +88,10 @@ def _start_section(sections: list[TaskSection], wp: re.Match, lineno: int, where
     return section
 
 
-def _read_line(section: TaskSection, line: str, in_dependencies: bool) -> None:
+def _read_line(section: TaskSection, line: str, lineno: int, in_dependencies: bool) -> None:
     subtask = _SUBTASK.match(line)
     if subtask:
+        section.mentions.append((subtask.group(1), lineno))
         if subtask.group(1) not in section.subtasks:
             section.subtasks.append(subtask.group(1))
         return
@@ -132,3 +134,57 @@ def clean_title(raw: str) -> str:
             title = title[:-1].rstrip()
         if title == before:
             return title.strip(" *_`")
+
+
+# What an author may have meant as a work package heading: `## WP1: Title`, `## Work package 2`.
+_NEAR_HEADING = re.compile(
+    r"(?:work\s+package\s*(?:wp)?|wp)[\s_-]*(\d+)\b\s*[:.\-–—]?\s*(.*)", re.IGNORECASE
+)
+# A line that starts like a work package heading without being one: `**WP01: Title**`.
+_PLAIN_HEADING = re.compile(r"[\s*_>+-]*WP(\d{2})\b\s*[:.\-–—]\s*(.+?)[\s*_]*", re.IGNORECASE)
+
+
+def near_misses(text: str, plain: bool = False) -> list[tuple[int, str, str]]:
+    """Headings that look meant for a work package but are not read as one, each as (line
+    number, the line, the heading it should be); with `plain`, such lines that are no heading
+    at all too."""
+    found = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        heading = _HEADING.fullmatch(line)
+        if heading:
+            if _WP_HEADING.fullmatch(heading.group(2)):
+                continue
+            near = _NEAR_HEADING.fullmatch(heading.group(2))
+            if near:
+                found.append((lineno, line, _expected(heading.group(1), near)))
+        elif plain and (near := _PLAIN_HEADING.fullmatch(line)):
+            found.append((lineno, line, _expected("##", near)))
+    return found
+
+
+def _expected(hashes: str, near: re.Match) -> str:
+    digits = int(near.group(1))
+    wp_id = f"WP{digits:02d}" if 0 < digits < 100 else "WP01"
+    return f"{hashes} {wp_id}: {clean_title(near.group(2)) or 'Title'}"
+
+
+def repeated_subtask(sections: list[TaskSection], where: str) -> str | None:
+    """A message naming the first subtask id used a second time (ids are unique per feature)."""
+    first: dict[str, tuple[str, int]] = {}
+    for section in sections:
+        for subtask, lineno in section.mentions:
+            if subtask in first:
+                wp_id, line = first[subtask]
+                free = _next_free(first)
+                return (
+                    f"{where} line {lineno}: subtask {subtask} of {section.wp_id} is already "
+                    f"listed for {wp_id} at line {line}; give each subtask an id of its own "
+                    f"(the next free one is {free})"
+                )
+            first[subtask] = (section.wp_id, lineno)
+    return None
+
+
+def _next_free(used: dict[str, tuple[str, int]]) -> str:
+    width = max(len(subtask) - 1 for subtask in used)
+    return f"T{max(int(subtask[1:]) for subtask in used) + 1:0{width}d}"
