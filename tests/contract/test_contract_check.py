@@ -181,3 +181,32 @@ def test_a_fixture_with_an_unknown_matcher_is_one_line_not_a_traceback(
         "contract-check: fixture 01-typo.json step 1: expect.body: unknown matcher $typ "
         "(known: $type, $one_of, $contains, $absent)"
     ]
+
+
+@pytest.mark.parametrize("password", ["e", "schema", "the"])
+def test_a_short_or_common_password_is_blanked_whole_and_garbles_nothing(
+    httpserver, script, password
+):
+    """A server that echoes the password back: the echo is blanked, and every other word (a
+    fixture's name, the server's words) is shown as it is, so the output tells nothing of the
+    password's length or letters."""
+    echo = {"error": f"login refused: password {password} is wrong; see the schema"}
+    httpserver.expect_request("/api/v1/token/").respond_with_json(echo, status=401)
+
+    result = script(
+        "contract-check",
+        "--server",
+        httpserver.url_for("").rstrip("/"),
+        "--username",
+        "checker",
+        "--password-stdin",
+        input=password + "\n",
+    )
+
+    shown = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode != 0
+    assert f"password {password} is" not in shown
+    assert "login refused: password <password> is wrong" in shown
+    for word in ("refused", "wrong", "checker", "login", "01-login"):
+        assert word in shown
+    assert "<password>rror" not in shown and "r<password>" not in shown
