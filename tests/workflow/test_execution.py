@@ -161,6 +161,10 @@ def test_force_needs_a_reason_and_is_recorded(planned):
         True,
         "reviewed on paper",
     )
+    [sent] = [e for e in queued("WPStatusChanged") if e["event_id"] == event["event_id"]]
+    assert (sent["payload"]["force"], sent["payload"]["reason"]) == (True, "reviewed on paper")
+    unforced = [e for e in queued("WPStatusChanged") if e["event_id"] != event["event_id"]]
+    assert all("force" not in e["payload"] for e in unforced)
 
 
 def test_reject_stores_feedback_and_the_next_implement_shows_it(planned, tmp_path):

@@ -21,19 +21,24 @@ def _record(event_type: str, aggregate_id: str, payload: dict) -> dict:
 
 
 def status_changed(event: dict) -> dict:
+    """A status-log line as its sync event; a forced move says so, with its reason, as
+    spec-kitty's event model requires of a forced transition."""
+    payload = {
+        "wp_id": event["wp_id"],
+        "from_lane": event["from_lane"],
+        "to_lane": event["to_lane"],
+        "actor": event.get("actor"),
+        "feature_slug": event.get("feature_slug"),
+        "policy_metadata": event.get("policy_metadata"),
+    }
+    if event.get("force"):
+        payload |= {"force": True, "reason": event.get("reason")}
     return {
         "event_id": event["event_id"],
         "event_type": "WPStatusChanged",
         "aggregate_id": event["wp_id"],
         "timestamp": event["at"],
-        "payload": {
-            "wp_id": event["wp_id"],
-            "from_lane": event["from_lane"],
-            "to_lane": event["to_lane"],
-            "actor": event.get("actor"),
-            "feature_slug": event.get("feature_slug"),
-            "policy_metadata": event.get("policy_metadata"),
-        },
+        "payload": payload,
     }
 
 
