@@ -14,6 +14,7 @@ from spec_kitty.atomic import remove_leftovers, replace_file
 from spec_kitty.filemode import plain_mode
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import git, status_log
+from spec_kitty.workflow.status_snapshot import Status, read_status, snapshot_path, snapshot_text
 
 
 class Changeset:
@@ -66,10 +67,16 @@ class Changeset:
         self._track(source)
         self._track(target)
 
-    def append_log(self, path: Path, events: list[dict]) -> None:
-        appended = status_log.append_events(self.inside(path), events)
+    def append_log(self, path: Path, events: list[dict]) -> Status:
+        """Append `events` to a status log, then rewrite its snapshot to cover them; the status
+        after them."""
+        path = self.inside(path)
+        appended = status_log.append_events(path, events)
         self._undo.append(appended.undo)
         self._track(path)
+        status = read_status(path)
+        self.write(snapshot_path(path), snapshot_text(status, path))
+        return status
 
     def on_rollback(self, step: Callable[[], None]) -> None:
         """Something done outside the files (a worktree, a branch) to undo if the command fails."""
