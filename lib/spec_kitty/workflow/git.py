@@ -115,6 +115,10 @@ def local_branches(root: Path) -> list[str]:
     return sorted(names)
 
 
+# How git says a commit would hold no change (with paths, and without them with untracked files).
+NOTHING_TO_COMMIT = ("nothing to commit", "no changes added to commit", "nothing added to commit")
+
+
 def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
     """One commit of exactly `paths` (added, changed or removed), whatever else is staged.
 
@@ -129,11 +133,16 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
         if not relative:
             return False
     git(root, "add", "-A", "--", *relative)
-    done = run(root, "commit", "-q", "-m", message, "--", *relative)
+    # `commit -- paths` reads every file again (a long status log: a second pass of git's
+    # hashing), committing the index as it is does not; so when nothing else is staged, the
+    # index is committed whole.
+    others = [f":(exclude,literal){rel}" for rel in relative]
+    alone = run(root, "diff", "--cached", "--quiet", "--", ".", *others).returncode == 0
+    done = run(root, "commit", "-q", "-m", message, *([] if alone else ["--", *relative]))
     if done.returncode == 0:
         return True
     output = (done.stderr + done.stdout).strip()
-    if "nothing to commit" in output or "no changes added to commit" in output:
+    if any(nothing in output for nothing in NOTHING_TO_COMMIT):
         return False
     unstage(root, relative)
     raise GitError(f"git commit failed: {_message(output)}")
