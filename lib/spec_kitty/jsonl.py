@@ -56,7 +56,9 @@ def read_lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[tuple[dict, byte
 def parse_line(raw: bytes, lineno: int) -> dict:
     """One line as a JSON object; MalformedLine naming the line and the reason otherwise."""
     try:
-        record = json.loads(raw)
+        # Decoded here (a BOM allowed, as json.loads allows it) rather than by json.loads, which
+        # would first guess the encoding of bytes, on every line.
+        record = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise MalformedLine(lineno, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
