@@ -32,11 +32,13 @@ def run() -> list[dict]:
         repo = build_project(root / "repo", env)
         board = _pair(lambda feature: _board(repo, env, feature))
         move = _pair(lambda feature: _move(repo, env, feature))
+        uncommitted = _pair(lambda feature: _move(repo, env, feature, "--no-commit"))
         api = _api_board(repo, env)
     rows = []
     for name, (fresh, long) in (
         (f"board, {TRANSITIONS:,}-transition feature", board),
         (f"move-task (with its commit), {TRANSITIONS:,}-transition feature", move),
+        (f"move-task --no-commit, {TRANSITIONS:,}-transition feature", uncommitted),
         (f"GET /api/board after a move, {TRANSITIONS:,}-transition feature", api),
     ):
         rows.append(_row(f"{name} (median of {ROUNDS})", long * 1000, "ms", ""))
@@ -127,12 +129,12 @@ def _board(repo: Path, env: dict, feature: str) -> float:
 _MOVES = {}
 
 
-def _move(repo: Path, env: dict, feature: str) -> float:
+def _move(repo: Path, env: dict, feature: str, *flags: str) -> float:
     """One move of WP01 between planned and blocked, which no guard stops."""
     to = _MOVES[feature] = "planned" if _MOVES.get(feature) == "blocked" else "blocked"
     start = time.perf_counter()
     subprocess.run(
-        [KITTY, "move-task", "WP01", "--to", to, "--feature", feature],
+        [KITTY, "move-task", "WP01", "--to", to, "--feature", feature, *flags],
         cwd=repo,
         env=env,
         check=True,
