@@ -53,3 +53,24 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
         assert done.returncode == 2, argv
         lines = done.stderr.decode().strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (argv, lines)
+
+
+def test_starting_spec_kitty_loads_neither_unittest_mock_nor_importlib_metadata():
+    """invoke imports both for everyone; spec-kitty's start-up skips them (a third of it) and
+    everything that uses them later still gets the real modules."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from spec_kitty.tasks.program import spec_kitty_program\n"
+        "skipped = [m for m in ('unittest.mock', 'asyncio', 'importlib.metadata', 'email')"
+        " if m in sys.modules]\n"
+        "import invoke, importlib.metadata, unittest.mock\n"
+        "context = invoke.MockContext(run={'ls': invoke.Result('listed')})\n"
+        "print(skipped, invoke.__version__ == importlib.metadata.version('invoke'),"
+        " context.run('ls').stdout, isinstance(context.run, unittest.mock.Mock))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True", "listed", "True"]
