@@ -1,13 +1,14 @@
-"""Importing invoke without the two modules it loads for everyone and spec-kitty never uses.
+"""Importing invoke without the modules it loads for everyone and spec-kitty never uses.
 
 `import invoke` imports unittest.mock (and with it asyncio and ssl) for MockContext, a helper for
-testing tasks, and importlib.metadata (and with it the email package) to read its own version:
-together a third of every spec-kitty command's start-up. While invoke is imported, those two
-names resolve to stand-ins: MockContext's `Mock` loads the real unittest.mock when it is first
-called, and `version` reads invoke's version from the name of its dist-info folder (the real
-importlib.metadata answers when there is none). Anything else asked of a stand-in is answered
-by the real module. Once invoke is in, the stand-ins are gone from sys.modules, so every later
-import gets the real modules.
+testing tasks, importlib.metadata (and with it the email package) to read its own version, and
+its own copy of a YAML parser for configuration files a project may keep (invoke.yaml): together
+half of every spec-kitty command's start-up. While invoke is imported, those names resolve to
+stand-ins: MockContext's `Mock` loads the real unittest.mock when it is first called, `version`
+reads invoke's version from the name of its dist-info folder (the real importlib.metadata answers
+when there is none), and the YAML parser is loaded when a configuration file is read. Anything
+else asked of a stand-in is answered by the real module. Once invoke is in, the stand-ins are
+gone from sys.modules, so every later import gets the real modules.
 """
 
 import importlib
@@ -22,7 +23,11 @@ def import_invoke() -> None:
         return
     stand_ins = {
         name: module
-        for name, module in (("unittest.mock", _mock()), ("importlib.metadata", _metadata()))
+        for name, module in (
+            ("unittest.mock", _mock()),
+            ("importlib.metadata", _metadata()),
+            ("invoke.vendor.yaml", _StandIn("invoke.vendor.yaml")),
+        )
         if name not in sys.modules
     }
     sys.modules.update(stand_ins)
