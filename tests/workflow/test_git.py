@@ -41,7 +41,8 @@ def test_init_run_twice_in_a_german_locale(script, repo):
 
 
 @pytest.mark.parametrize("first", [False, True], ids=["on-a-branch", "first-commit"])
-def test_a_commit_holds_exactly_its_paths_whatever_else_is_staged(tmp_path, first):
+@pytest.mark.parametrize("size", [2, git.LARGE_COMMIT], ids=["small", "large"])
+def test_a_commit_holds_exactly_its_paths_whatever_else_is_staged(tmp_path, first, size):
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
@@ -49,7 +50,7 @@ def test_a_commit_holds_exactly_its_paths_whatever_else_is_staged(tmp_path, firs
         subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "start"], cwd=repo)
     staged = write(repo, "user's work [draft].md", "staged by the user\n")
     subprocess.run(["git", "add", "--", staged.name], cwd=repo, check=True)
-    ours = [write(repo, "kitty-specs/a*.md", "a\n"), write(repo, "kitty-specs/b.md", "b\n")]
+    ours = [write(repo, "kitty-specs/a*.md", "a" * size), write(repo, "kitty-specs/b.md", "b\n")]
 
     assert git.commit_paths(repo, ours, "ours")
 

@@ -133,12 +133,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
         if not relative:
             return False
     git(root, "add", "-A", "--", *relative)
-    # `commit -- paths` reads every file again (a long status log: a second pass of git's
-    # hashing), committing the index as it is does not; so when nothing else is staged, the
-    # index is committed whole.
-    others = [f":(exclude,literal){rel}" for rel in relative]
-    alone = run(root, "diff", "--cached", "--quiet", "--", ".", *others).returncode == 0
-    done = run(root, "commit", "-q", "-m", message, *([] if alone else ["--", *relative]))
+    done = run(root, "commit", "-q", "-m", message, *_commit_scope(root, paths, relative))
     if done.returncode == 0:
         return True
     output = (done.stderr + done.stdout).strip()
@@ -146,6 +141,21 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
         return False
     unstage(root, relative)
     raise GitError(f"git commit failed: {_message(output)}")
+
+
+# Above this many bytes a second read of the files costs git more than a process to avoid it.
+LARGE_COMMIT = 1 << 20
+
+
+def _commit_scope(root: Path, paths: list[Path], relative: list[str]) -> list[str]:
+    """What `git commit` is told to commit: `-- paths`, which has git read every file again, or,
+    for large files (a long status log) when nothing else is staged, nothing: the index whole."""
+    size = sum(path.stat().st_size for path in paths if path.is_file())
+    if size < LARGE_COMMIT:
+        return ["--", *relative]
+    others = [f":(exclude,literal){rel}" for rel in relative]
+    alone = run(root, "diff", "--cached", "--quiet", "--", ".", *others).returncode == 0
+    return [] if alone else ["--", *relative]
 
 
 def unstage(root: Path, relative: list[str]) -> None:

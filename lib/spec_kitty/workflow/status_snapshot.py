@@ -22,7 +22,6 @@ both; a command killed in between leaves a snapshot that covers less than the lo
 complete from the log and the next append replaces.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,8 +177,14 @@ def _self_hash(body: dict) -> str:
     """The snapshot's hash over everything but this hash itself."""
     coverage = {k: v for k, v in body["log_coverage"].items() if k != "snapshot_sha256"}
     canonical = json.dumps({**body, "log_coverage": coverage}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return _sha256(canonical.encode())
 
 
 def _end_hash(data: bytes) -> str:
-    return hashlib.sha256(data[-END_WINDOW:]).hexdigest()
+    return _sha256(data[-END_WINDOW:])
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # here: it loads OpenSSL, which commands that only plan never need
+
+    return hashlib.sha256(data).hexdigest()
