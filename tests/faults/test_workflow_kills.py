@@ -244,10 +244,10 @@ from spec_kitty.tasks.program import main
 
 replace = changeset.replace_file
 
-def replace_or_die(path, data, mode=None):
+def replace_or_die(path, data, **options):
     if path.name == "status.json":
         os.kill(os.getpid(), signal.SIGKILL)
-    replace(path, data, mode=mode)
+    replace(path, data, **options)
 
 changeset.replace_file = replace_or_die
 sys.argv = ["spec-kitty", *sys.argv[1:]]

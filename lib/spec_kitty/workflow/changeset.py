@@ -48,7 +48,10 @@ class Changeset:
         path = self.inside(path)
         self.make_dirs(path.parent)
         original = path.read_bytes() if path.exists() else None
-        replace_file(path, text, mode=plain_mode(path))
+        # Not flushed to disk file by file: git does not flush the commit these files go into
+        # either (core.fsync's default), so a power cut loses the change whatever is done here,
+        # and a fsync each cost the planning commands a sixth of their time.
+        replace_file(path, text, mode=plain_mode(path), durable=False)
         self._undo.append(lambda: _restore(path, original))
         self._track(path)
 
