@@ -20,7 +20,8 @@ test:
 lint:
     {{bin}}/invoke lint
 
-# Every benchmark under tests/bench/, printed as a table (`just bench --json` for JSON).
+# Every benchmark under tests/bench/, printed as a table (`--json` for JSON; `--peer`: beside
+# spec-kitty 2.1.3, installed on first use into ~/.cache/spec-kitty-peer).
 bench *args:
     {{bin}}/invoke bench {{args}}
 

@@ -23,10 +23,16 @@ def lint(c):
     c.run(f"{PY} -m ruff format --check lib bin tests tasks.py")
 
 
-@task(help={"json": "print the figures as JSON instead of a table"})
-def bench(c, json=False):
+@task(
+    help={
+        "json": "print the figures as JSON instead of a table",
+        "peer": "instead: the sync and the workflow beside spec-kitty 2.1.3 (installed on first "
+        "use into ~/.cache/spec-kitty-peer), and the ratios",
+    }
+)
+def bench(c, json=False, peer=False):
     """Run every benchmark under tests/bench/ and print the figures."""
-    c.run(f"{PY} tests/bench/run.py" + (" --json" if json else ""))
+    c.run(f"{PY} tests/bench/run.py" + (" --json" if json else "") + (" --peer" if peer else ""))
 
 
 @kitty_task(

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from spec_kitty.jsonl import EXIT_SOME_FAILED, read_lines, run_script, stdin_bytes, write_record
+from spec_kitty.jsonl import EXIT_SOME_FAILED, read_lines, run_script, stdin_bytes
 
 HELP = """\
 Reads JSON lines on stdin: full event envelopes, or bare records
@@ -34,15 +34,15 @@ def main() -> None:
 
 
 def _run(args) -> int:
-    from spec_kitty.queue.intake import enqueue_records, project_identity
+    from spec_kitty.queue.intake import INVALID, enqueue_batches, project_identity, result_lines
     from spec_kitty.queue.store import Queue
 
     identity = project_identity(args.project_uuid, args.project_slug)
     failed = 0
     with Queue(args.queue) as queue:
-        for result in enqueue_records(read_lines(stdin_bytes()), queue, identity):
-            failed += result["status"] == "invalid"
-            write_record(sys.stdout, result)
+        for results in enqueue_batches(read_lines(stdin_bytes()), queue, identity):
+            failed += sum(result["status"] == INVALID for result in results)
+            sys.stdout.write(result_lines(results))
     return EXIT_SOME_FAILED if failed else 0
 
 

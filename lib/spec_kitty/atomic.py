@@ -5,11 +5,15 @@ import tempfile
 from pathlib import Path
 
 
-def replace_file(path: Path, data: bytes | str, mode: int | None = None) -> None:
+def replace_file(
+    path: Path, data: bytes | str, mode: int | None = None, durable: bool = True
+) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, rename it over `path`.
 
     The temporary file is created owner-only (then set to `mode` when given) and removed if
-    anything fails, so no partial file is ever left under the real name.
+    anything fails, so no partial file is ever left under the real name. `durable=False` skips
+    the flush to disk (an fsync: milliseconds each on some disks) for files whose safety against
+    a power cut rests elsewhere; a killed process still leaves the old file or the new one.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -18,7 +22,8 @@ def replace_file(path: Path, data: bytes | str, mode: int | None = None) -> None
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         if mode is not None:
             os.chmod(temp, mode)
         os.replace(temp, path)

@@ -5,6 +5,7 @@ turns the failures a user can cause into a one-line message and the documented e
 keeps a closed downstream pipe (`| head`) silent.
 """
 
+import codecs
 import json
 import os
 import sys
@@ -56,7 +57,9 @@ def read_lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[tuple[dict, byte
 def parse_line(raw: bytes, lineno: int) -> dict:
     """One line as a JSON object; MalformedLine naming the line and the reason otherwise."""
     try:
-        record = json.loads(raw)
+        # Decoded here rather than by json.loads, which would first guess the encoding of bytes
+        # on every line; a UTF-8 BOM is allowed, as json.loads allows it.
+        record = json.loads(raw.removeprefix(codecs.BOM_UTF8).decode())
     except UnicodeDecodeError:
         raise MalformedLine(lineno, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:

@@ -7,7 +7,6 @@ order the user wrote stays as it was.
 """
 
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +78,8 @@ def with_identity(text: str, slug: str, where: Path = CONFIG) -> tuple[str, Proj
     existing one. The result is parsed back and must equal the original plus the identity, or
     NotAProject says what to add by hand. A slug already there is kept.
     """
+    import uuid  # here: uuid imports platform, a cost every command would pay
+
     import yaml
 
     config = _parse(text, where)

@@ -19,12 +19,8 @@ def run() -> list[dict]:
         stats = best_of(5, lambda: timed([str(VENV_BIN / "queue-stats")], env))
         # Bare records ask enqueue to complete them (id, clock, identity) as well.
         bare = _bare_records(root / "bare.jsonl", events)
-        with open(bare) as stdin:
-            bare_wall = timed(
-                [str(VENV_BIN / "enqueue"), "--project-uuid", PROJECT_UUID],
-                isolated_env(root / "bare"),
-                stdin=stdin,
-            )
+        rounds = iter(range(3))
+        bare_wall = best_of(3, lambda: _enqueue_bare(bare, root / f"bare-{next(rounds)}"))
         # Start-up is measured on an empty queue and empty stdin: the fixed cost of a script.
         empty = isolated_env(root / "empty")
         startup = {
@@ -39,10 +35,10 @@ def run() -> list[dict]:
             "target": ">= 50,000 events/s",
         },
         {
-            "figure": f"enqueue {EVENTS:,} bare records, completed (whole process)",
+            "figure": f"enqueue {EVENTS:,} bare records, completed (whole process, best of 3)",
             "value": EVENTS / bare_wall,
             "unit": "events/s",
-            "target": "-",
+            "target": ">= 50,000 events/s",
         },
         {
             "figure": f"queue-stats on {EVENTS:,} events (whole process)",
@@ -70,6 +66,16 @@ def _bare_records(path: Path, events: Path) -> Path:
             event = json.loads(line)
             out.write(json.dumps({k: event[k] for k in keep}) + "\n")
     return path
+
+
+def _enqueue_bare(bare: Path, home: Path) -> float:
+    """One enqueue of the bare records into an empty queue and clock of its own."""
+    with open(bare) as stdin:
+        return timed(
+            [str(VENV_BIN / "enqueue"), "--project-uuid", PROJECT_UUID],
+            isolated_env(home),
+            stdin=stdin,
+        )
 
 
 def _empty_run(name: str, env: dict) -> float:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import VENV_BIN, isolated_env, scratch, write_events
 
-EVENT_ID = re.compile(rb'"event_id":"([^"]+)"')
+EVENT_ID = re.compile(rb'"event_id": ?"([^"]+)"')  # 2.x's json.dumps puts a space there
 SMALL, LARGE = 10_000, 100_000
 # Run by a fresh interpreter so that its children are the sync's processes and nothing else.
 CHILD_USAGE = """

@@ -1,4 +1,5 @@
-"""Run every tests/bench/bench_*.py and print one table: figure, value, target, machine.
+"""Run every tests/bench/bench_*.py (with --peer: every peer_*.py, the figures beside spec-kitty
+2.1.3) and print one table: figure, value, target, machine.
 
 Each bench module exposes `run() -> list[dict]` with rows {"figure", "value", "unit", "target"};
 `--json` prints the rows (plus the machine) as JSON instead of a table.
@@ -37,11 +38,16 @@ def load(path: Path):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="instead: the same work beside spec-kitty 2.1.3, and the ratios (peer_*.py)",
+    )
     parser.add_argument("names", nargs="*", help="only these bench modules (e.g. bench_queue)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     rows = []
-    for path in sorted(HERE.glob("bench_*.py")):
+    for path in sorted(HERE.glob("peer_*.py" if args.peer else "bench_*.py")):
         if args.names and path.stem not in args.names:
             continue
         print(f"running {path.stem} ...", file=sys.stderr, flush=True)
@@ -57,12 +63,17 @@ def main() -> int:
 
 def table(rows: list[dict]) -> str:
     header = ("figure", "value", "target")
-    body = [(r["figure"], f"{r['value']:,.1f} {r['unit']}", r["target"]) for r in rows]
+    body = [(r["figure"], f"{r['value']:,.{_decimals(r)}f} {r['unit']}", r["target"]) for r in rows]
     widths = [max(len(str(line[i])) for line in (header, *body)) for i in range(3)]
     return "\n".join(
         "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
         for line in (header, *body)
     )
+
+
+def _decimals(row: dict) -> int:
+    """Ratios and seconds with two decimals (0.54 x, 0.41 s), everything else with one."""
+    return 2 if row["unit"] in ("x", "s") else 1
 
 
 if __name__ == "__main__":

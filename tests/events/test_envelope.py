@@ -34,6 +34,21 @@ def test_ids_are_ulids_carrying_their_creation_time():
     assert len(set(ids)) == 1000
 
 
+def test_ids_made_together_are_distinct_and_every_random_character_is_used():
+    from collections import Counter
+
+    from spec_kitty.events.envelope import new_event_ids
+
+    ids = new_event_ids(20_000)
+    assert len(set(ids)) == 20_000
+    assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", event_id) for event_id in ids)
+    crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    for position in (10, 17, 25):  # the random part: every character about equally often
+        counts = Counter(event_id[position] for event_id in ids)
+        assert set(counts) == set(crockford)
+        assert max(counts.values()) < 2 * min(counts.values())
+
+
 def test_ids_are_ulids_and_timestamps_utc():
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", new_event_id())
     assert datetime.fromisoformat(utc_now()).utcoffset().total_seconds() == 0

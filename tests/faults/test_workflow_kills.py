@@ -347,3 +347,56 @@ def test_a_feature_left_with_its_spec_only_is_finished_keeping_the_spec(tmp_path
     assert status(root) == ""
     # Once committed, the same name again is a new feature.
     assert create_feature(root, "Checkout flow", None)["feature"] == "002-checkout-flow"
+
+
+# move-task in a process that SIGKILLs itself the moment it would write the status snapshot: the
+# log has the move, the snapshot does not.
+DIE_AT_SNAPSHOT = """
+import os, signal, sys
+from spec_kitty.workflow import changeset
+from spec_kitty.tasks.program import main
+
+replace = changeset.replace_file
+
+def replace_or_die(path, data, **options):
+    if path.name == "status.json":
+        os.kill(os.getpid(), signal.SIGKILL)
+    replace(path, data, **options)
+
+changeset.replace_file = replace_or_die
+sys.argv = ["spec-kitty", *sys.argv[1:]]
+main()
+"""
+
+
+def test_move_task_killed_between_the_log_and_its_snapshot_loses_nothing(tmp_path):
+    from spec_kitty.workflow.status_log import read_log
+    from spec_kitty.workflow.status_snapshot import read_status
+
+    root = project(tmp_path, "move-task")
+    directory = root / "kitty-specs/001-checkout-flow"
+    assert spec_kitty(root, "move-task", "WP01", "--to", "claimed").returncode == 0
+    snapshot_before = (directory / "status.json").read_bytes()
+
+    killed = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", DIE_AT_SNAPSHOT, "move-task", "WP01", "--to", "planned"],
+        cwd=root,
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert killed.returncode == -signal.SIGKILL
+    log = directory / "status.events.jsonl"
+    assert [e["to_lane"] for e in read_log(log)] == ["claimed", "planned"]
+    assert (directory / "status.json").read_bytes() == snapshot_before  # covers less than the log
+    board = spec_kitty(root, "board", "--json")
+    assert board.returncode == 0, board.stderr
+    assert json.loads(board.stdout)["work_packages"][0]["lane"] == "planned"
+    onward = spec_kitty(root, "move-task", "WP01", "--to", "blocked")
+    assert onward.returncode == 0, onward.stderr
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    status = read_status(log)
+    assert status.lanes() == {"WP01": "blocked"} and status.event_count == 3
+    snapshot = json.loads((directory / "status.json").read_text())
+    assert snapshot["log_coverage"]["bytes"] == log.stat().st_size
+    assert snapshot["work_packages"]["WP01"]["lane"] == "blocked"

@@ -37,6 +37,28 @@ def test_enqueue_completes_bare_records_from_the_project_config(script, tmp_path
     assert first["node_id"] == second["node_id"]
 
 
+def test_enqueue_of_many_bare_records_gives_each_its_own_id_and_a_rising_clock(script):
+    records = [
+        {**BARE, "aggregate_id": f"WP{n % 90 + 10}", "payload": {**BARE["payload"], "n": n}}
+        for n in range(4500)  # three batches
+    ]
+    records[2100]["event_id"] = "01HV0000000000000000000000"
+    done = script("enqueue", "--project-uuid", PROJECT_UUID, input=lines(*records))
+    assert done.returncode == 0, done.stderr
+    results = json_lines(done.stdout)
+    assert {r["status"] for r in results} == {"queued"} and len(results) == 4500
+    assert results[2100] == {"event_id": "01HV0000000000000000000000", "status": "queued"}
+    events = {e["event_id"]: e for e in json_lines(script("queue-export").stdout)}
+    queued = [events[r["event_id"]] for r in results]
+    assert [e["payload"]["n"] for e in queued] == list(range(4500))
+    clocks = [e["lamport_clock"] for e in queued]
+    assert clocks == sorted(set(clocks))
+    assert len({e["node_id"] for e in queued}) == 1
+    assert script("enqueue", "--project-uuid", PROJECT_UUID, input=lines(BARE)).returncode == 0
+    [later] = [e for e in json_lines(script("queue-export").stdout) if e["event_id"] not in events]
+    assert later["lamport_clock"] > clocks[-1]
+
+
 def test_enqueue_reports_duplicates_and_invalid_records(script):
     event = status_event()
     broken = status_event(payload={"wp_id": "WP01"})

@@ -72,3 +72,29 @@ def test_a_task_writing_into_a_pipe_its_reader_left_ends_quietly():
         os.close(writer)
 
     assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_spec_kitty_starts_without_what_invoke_loads_for_everyone(tmp_path):
+    """invoke imports unittest.mock, importlib.metadata and a YAML parser for everyone;
+    spec-kitty's start-up skips them (half of it), and whatever uses them later still gets the
+    real modules: invoke's version, MockContext, a project's invoke.yaml."""
+    import subprocess
+    import sys
+
+    (tmp_path / "invoke.yaml").write_text("run:\n  echo: true\n")
+    probe = (
+        "import sys\n"
+        "from spec_kitty.tasks.program import spec_kitty_program\n"
+        "heavy = ('unittest.mock', 'asyncio', 'importlib.metadata', 'email',"
+        " 'invoke.vendor.yaml')\n"
+        "skipped = [m for m in heavy if m in sys.modules]\n"
+        "import invoke, importlib.metadata, unittest.mock\n"
+        "context = invoke.MockContext(run={'ls': invoke.Result('listed')})\n"
+        f"config = invoke.Config(project_location={str(tmp_path)!r})\n"
+        "config.load_project()\n"
+        "print(skipped, invoke.__version__ == importlib.metadata.version('invoke'),"
+        " context.run('ls').stdout, isinstance(context.run, unittest.mock.Mock), config.run.echo)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True", "listed", "True", "True"]

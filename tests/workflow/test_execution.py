@@ -50,6 +50,7 @@ def test_implement_makes_the_worktree_and_moves_planned_claimed_in_progress(plan
     assert commits(root)[0] == f"{slug} WP01: start implementation"
     assert committed_files(root) == {
         f"kitty-specs/{slug}/status.events.jsonl",
+        f"kitty-specs/{slug}/status.json",
         f"kitty-specs/{slug}/tasks/WP01-parse-the-input.md",
     }
     assert status(root) == ""
@@ -69,6 +70,7 @@ def test_implement_refuses_while_a_dependency_is_not_done(planned):
         implement(root, feature(root, slug), "WP02", "claude")
     assert not (root / ".worktrees").exists()
     assert not (root / "kitty-specs" / slug / "status.events.jsonl").exists()
+    assert not (root / "kitty-specs" / slug / "status.json").exists()
 
 
 def test_implement_forced_with_a_reason_starts_before_the_dependencies_are_done(planned):

@@ -38,3 +38,28 @@ def test_init_run_twice_in_a_german_locale(script, repo):
     assert first.returncode == 0, first.stderr.decode()
     assert second.returncode == 0, second.stderr.decode()
     assert json.loads(second.stdout)["created"] is False
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["on-a-branch", "first-commit"])
+@pytest.mark.parametrize("size", [2, git.LARGE_COMMIT], ids=["small", "large"])
+def test_a_commit_holds_exactly_its_paths_whatever_else_is_staged(tmp_path, first, size):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    if not first:
+        subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "start"], cwd=repo)
+    staged = write(repo, "user's work [draft].md", "staged by the user\n")
+    subprocess.run(["git", "add", "--", staged.name], cwd=repo, check=True)
+    ours = [write(repo, "kitty-specs/a*.md", "a" * size), write(repo, "kitty-specs/b.md", "b\n")]
+
+    assert git.commit_paths(repo, ours, "ours")
+
+    shown = git.git(repo, "show", "--name-only", "--format=", "HEAD").split("\n")
+    assert sorted(filter(None, shown)) == ["kitty-specs/a*.md", "kitty-specs/b.md"]
+    assert git.git(repo, "diff", "--cached", "--name-only") == "user's work [draft].md\n"
+    # With nothing else staged, the same holds.
+    subprocess.run(["git", "reset", "-q"], cwd=repo, check=True)
+    ours[1].write_text("b again\n")
+    assert git.commit_paths(repo, ours, "ours again")
+    assert git.git(repo, "show", "--name-only", "--format=", "HEAD") == "kitty-specs/b.md\n"
+    assert not git.commit_paths(repo, ours, "nothing new")

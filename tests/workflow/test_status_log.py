@@ -4,7 +4,8 @@ import json
 
 import pytest
 from spec_kitty.jsonl import ScriptError
-from spec_kitty.workflow.status_log import append_events, lanes, read_log, status_event
+from spec_kitty.workflow.status_log import append_events, read_log, status_event
+from spec_kitty.workflow.status_snapshot import read_status
 
 FIELDS_2X = [
     "actor",
@@ -43,7 +44,7 @@ def test_appends_keep_what_was_there_and_lanes_follow_the_last_event(tmp_path):
             status_event("WP02", "001-x", "planned", "blocked", "a"),
         ],
     )
-    assert lanes(read_log(log)) == {"WP01": "in_progress", "WP02": "blocked"}
+    assert read_status(log).lanes() == {"WP01": "in_progress", "WP02": "blocked"}
 
 
 def test_a_torn_last_line_is_skipped_then_cut_off_by_the_next_append(tmp_path, capsys):

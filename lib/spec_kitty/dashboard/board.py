@@ -70,7 +70,7 @@ def fingerprint(directory: Path) -> tuple:
 
 def feature_board(state: FeatureState) -> dict:
     data = board(state)
-    last_moves = _last_moves(state.events)
+    last_moves = state.status.work_packages
     for card in data["work_packages"]:
         package = state.packages[card["wp_id"]]
         card["cli_lane"] = cli_lane(card["lane"])
@@ -102,7 +102,9 @@ def wp_history(root: Path, slug: str, wp: str) -> dict | None:
         return None
     state = load_state(load_feature(root, slug))
     package = state.packages.get(wp)
-    events = [event for event in state.events if event["wp_id"] == wp]
+    events = [
+        event for event in status_log.read_log(state.feature.log_path) if event["wp_id"] == wp
+    ]
     if package is None and not events:
         return None
     return {
@@ -115,13 +117,6 @@ def wp_history(root: Path, slug: str, wp: str) -> dict | None:
     }
 
 
-def _last_moves(events: list[dict]) -> dict[str, dict]:
-    last: dict[str, dict] = {}
-    for event in events:
-        last[event["wp_id"]] = event
-    return last
-
-
 def _agent(package: WorkPackage) -> str | None:
     for key in ("agent", "assignee"):
         value = package.fields.get(key)
@@ -130,9 +125,14 @@ def _agent(package: WorkPackage) -> str | None:
     return None
 
 
-def _last_move(event: dict | None, package: WorkPackage) -> dict:
-    if event is not None:
-        return {"last_moved_at": _utc(event.get("at")), "last_moved_by": event.get("actor")}
+def _last_move(logged: dict | None, package: WorkPackage) -> dict:
+    """When and by whom a work package was last moved: its last transition in the status log,
+    else the last entry of its file's own history."""
+    if logged is not None:
+        return {
+            "last_moved_at": _utc(logged.get("last_transition_at")),
+            "last_moved_by": logged.get("actor"),
+        }
     entries = _file_history(package)
     if entries:
         return {"last_moved_at": _utc(entries[-1].get("timestamp")), "last_moved_by": None}

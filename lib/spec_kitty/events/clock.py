@@ -67,6 +67,30 @@ def tick(count: int = 1, path: Path | None = None) -> tuple[str, range]:
         return state["node_id"], range(first, first + count)
 
 
+class Reservations:
+    """Clock values for a long stream of events, handed out from ranges reserved with `tick`.
+
+    Each range is twice the last (from what is first asked, up to `largest`), so 100,000 events
+    take the clock lock a handful of times instead of once a batch. Values left over when the
+    stream ends are never used by anyone: the clock only has to increase, not be dense.
+    """
+
+    def __init__(self, path: Path | None = None, largest: int = 65536):
+        self.path = path
+        self.largest = largest
+        self.node = ""
+        self.free = range(0)
+        self.size = 0
+
+    def take(self, count: int) -> tuple[str, range]:
+        """(node_id, `count` consecutive clock values above every one handed out before)."""
+        if count > len(self.free):
+            self.size = min(max(count, 2 * self.size), max(count, self.largest))
+            self.node, self.free = tick(self.size, self.path)
+        taken, self.free = self.free[:count], self.free[count:]
+        return self.node, taken
+
+
 def node_id(path: Path | None = None) -> str:
     """The stable identity of this machine, created on first use."""
     with _locked_state(path or clock_path()) as state:

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from spec_kitty.events import clock
 from spec_kitty.events.envelope import (
     DATA_TIER,
+    FIELD_NAMES,
+    OMIT_WHEN_NONE,
     SCHEMA_VERSION,
-    Event,
-    new_event_id,
-    split_fields,
+    new_event_ids,
     utc_now,
 )
 from spec_kitty.project import ProjectIdentity
@@ -34,33 +34,44 @@ def aggregate_type_for(aggregate_id: object) -> str:
     )
 
 
-def complete(bare: list[dict], identity: Callable[[], ProjectIdentity]) -> list[dict]:
-    """Full envelopes for `bare` records, with one clock tick each, in order.
+def complete(
+    bare: list[dict],
+    identity: Callable[[], ProjectIdentity],
+    tick: Callable[[int], tuple[str, range]] = clock.tick,
+) -> list[dict]:
+    """Full envelopes for `bare` records, in order: one clock value and one new id each.
 
-    `identity` is called only when a record lacks project_uuid, so reading the project config is
-    paid only by those who need it.
+    What the records share is taken once for them all: the clock values (one `tick`, which
+    reserves them under the clock's lock), the time, and the project identity (`identity` is
+    called only when a record lacks project_uuid, so reading the project config is paid only by
+    those who need it). Each envelope's keys are in the contract's order, the record's own
+    fields beyond the envelope after them.
     """
     if not bare:
         return []
-    node, ticks = clock.tick(len(bare))
+    node, ticks = tick(len(bare))
+    now = utc_now()
+    ids = iter(new_event_ids(len(bare)))
+    project = None
     events = []
     for record, lamport in zip(bare, ticks, strict=True):
-        known, extra = split_fields(record)
+        event = _UNSET.copy()
+        event.update(record)
         if not record.get("project_uuid"):
-            project = identity()
-            known.update(project_uuid=project.uuid, project_slug=project.slug)
-        known.update(
-            event_id=record.get("event_id") or new_event_id(),
-            event_type=record.get("event_type"),
-            aggregate_id=record.get("aggregate_id"),
-            aggregate_type=record.get("aggregate_type")
-            or aggregate_type_for(record.get("aggregate_id")),
-            payload=record.get("payload"),
-            timestamp=record.get("timestamp") or utc_now(),
-            node_id=node,
-            lamport_clock=lamport,
-            schema_version=SCHEMA_VERSION,
-            data_tier=DATA_TIER,
-        )
-        events.append(Event(**known, extra=extra).to_dict())
+            project = project or identity()
+            event["project_uuid"], event["project_slug"] = project.uuid, project.slug
+        event["event_id"] = record.get("event_id") or next(ids)
+        if not record.get("aggregate_type"):
+            event["aggregate_type"] = aggregate_type_for(record.get("aggregate_id"))
+        event["timestamp"] = record.get("timestamp") or now
+        event["node_id"], event["lamport_clock"] = node, lamport
+        event["schema_version"], event["data_tier"] = SCHEMA_VERSION, DATA_TIER
+        for name in OMIT_WHEN_NONE:
+            if event[name] is None:
+                del event[name]
+        events.append(event)
     return events
+
+
+# Every envelope field, in order, unset.
+_UNSET = dict.fromkeys(FIELD_NAMES)

@@ -2,50 +2,62 @@
 
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from typing import NamedTuple
 
+from spec_kitty.events import clock
 from spec_kitty.events.collapse import check_lanes
 from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
-from spec_kitty.jsonl import MalformedLine
+from spec_kitty.jsonl import MalformedLine, dumps
 from spec_kitty.project import NotAProject, ProjectIdentity
 from spec_kitty.queue.store import Queue, queue_row
 from spec_kitty.strict_json import lone_surrogate_path, surrogate_problem
 
 BATCH = 2000
+QUEUED, DUPLICATE, INVALID = "queued", "duplicate", "invalid"
 
 
-def enqueue_records(
+def enqueue_batches(
     lines: Iterable[tuple[dict, bytes]],
     queue: Queue,
     identity: Callable[[], ProjectIdentity],
     batch: int = BATCH,
-) -> Iterator[dict]:
-    """Yield one result per record, in input order: queued, duplicate or invalid (with reason).
+) -> Iterator[list[dict]]:
+    """Yield one result per record, in input order, a batch at a time: queued, duplicate or
+    invalid (with reason).
 
     `lines` are (record, its JSON line) as jsonl.read_lines gives them: a full envelope is kept
     as it was written, a bare record as completed. Records are inserted `batch` at a time, each
     batch in one transaction; the results of a batch are yielded once it is committed, so what
     was reported queued is on disk.
     """
-    identity = cache(identity)
+    shared = _Shared(cache(identity), clock.Reservations().take)
     chunk: list[tuple[dict, bytes]] = []
     try:
         for line in lines:
             chunk.append(line)
             if len(chunk) >= batch:
-                yield from _enqueue_chunk(chunk, queue, identity)
+                yield _enqueue_chunk(chunk, queue, shared)
                 chunk = []
     except MalformedLine:
         # The lines before a malformed one are still handled, then reading stops.
-        yield from _enqueue_chunk(chunk, queue, identity)
+        yield _enqueue_chunk(chunk, queue, shared)
         raise
-    yield from _enqueue_chunk(chunk, queue, identity)
+    yield _enqueue_chunk(chunk, queue, shared)
 
 
-def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> list[dict]:
+class _Shared(NamedTuple):
+    """What every record of a stream shares: the project, read once, and clock values, from
+    ranges reserved a few times a stream rather than once a batch."""
+
+    identity: Callable[[], ProjectIdentity]
+    tick: Callable[[int], tuple[str, range]]
+
+
+def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, shared: _Shared) -> list[dict]:
     bare = [record for record, _ in chunk if is_bare(record)]
     try:
-        completed = iter(complete(bare, identity))
+        completed = iter(complete(bare, shared.identity, shared.tick))
     except NotAProject as exc:
         completed, bare_error = None, str(exc)
     results: list[dict] = []
@@ -54,7 +66,7 @@ def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> l
         text = None
         if is_bare(record):
             if completed is None:
-                results.append({"status": "invalid", "reason": bare_error})
+                results.append({"status": INVALID, "reason": bare_error})
                 continue
             record = next(completed)
         else:
@@ -65,9 +77,20 @@ def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, identity) -> l
             rows.append(row)
     inserted = iter(queue.add(rows)) if rows else iter(())
     for result in results:
-        if result["status"] == "queued" and not next(inserted):
-            result["status"] = "duplicate"
+        if result["status"] == QUEUED and not next(inserted):
+            result["status"] = DUPLICATE
     return results
+
+
+def result_lines(results: list[dict]) -> str:
+    """The results as JSON lines. A queued or duplicate event's id passed the envelope check
+    (a ULID or a UUID: nothing to escape), so those lines, nearly all of them, skip the encoder."""
+    return "".join(
+        f'{{"event_id":"{result["event_id"]}","status":"{result["status"]}"}}\n'
+        if result["status"] in (QUEUED, DUPLICATE)
+        else dumps(result) + "\n"
+        for result in results
+    )
 
 
 def _check(event: dict, text: str | None, line: bytes) -> tuple[dict, tuple | None]:
@@ -77,14 +100,14 @@ def _check(event: dict, text: str | None, line: bytes) -> tuple[dict, tuple | No
     # A \ud800 escape is valid JSON but not text: such an event can be neither stored nor sent.
     if b"\\u" in line and (where := lone_surrogate_path(event)):
         known = None if where == "event_id" else event_id
-        return {"event_id": known, "status": "invalid", "reason": surrogate_problem(where)}, None
+        return {"event_id": known, "status": INVALID, "reason": surrogate_problem(where)}, None
     try:
         check_envelope(event)
         check_lanes(event)
         row = queue_row(event, text)
     except (InvalidEvent, ValueError) as exc:
-        return {"event_id": event_id, "status": "invalid", "reason": str(exc)}, None
-    return {"event_id": event_id, "status": "queued"}, row
+        return {"event_id": event_id, "status": INVALID, "reason": str(exc)}, None
+    return {"event_id": event_id, "status": QUEUED}, row
 
 
 def project_identity(uuid: str | None, slug: str | None) -> Callable[[], ProjectIdentity]:

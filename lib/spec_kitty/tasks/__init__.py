@@ -4,7 +4,11 @@ Each concern keeps its tasks in its own module with a TASKS list; task modules i
 dependencies inside the task bodies so `spec-kitty --list` stays quick.
 """
 
-from invoke import Collection
+from spec_kitty.tasks.lean_invoke import import_invoke
+
+import_invoke()
+
+from invoke import Collection  # noqa: E402
 
 
 def build_namespace() -> Collection:

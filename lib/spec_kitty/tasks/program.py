@@ -9,7 +9,7 @@ import re
 import sys
 from contextlib import contextmanager, redirect_stdout
 
-from invoke import Exit, ParseError, Program
+from invoke import Exit, ParseError, Parser, Program
 from invoke.parser import ParserContext
 from invoke.util import helpline
 
@@ -52,6 +52,29 @@ class KittyProgram(Program):
     def parse_tasks(self):
         with _usage_errors(self.argv):
             super().parse_tasks()
+
+    def _make_parser(self) -> Parser:
+        """invoke's parser deep-copies the context of every task it is given on each parse, and
+        building them reads every task's signature; it is given the tasks named on the command
+        line (nearly always one), or every task when none is named, so its errors are its own."""
+        tokens = set(self.core.unparsed)
+        named = {
+            name: aliases
+            for name, aliases in self.collection.task_names.items()
+            if name in tokens or tokens.intersection(aliases)
+        }
+        if not named:
+            return super()._make_parser()
+        ignore = self.config.tasks.ignore_unknown_help
+        contexts = [
+            ParserContext(
+                name=name,
+                aliases=aliases,
+                args=self.collection[name].get_arguments(ignore_unknown_help=ignore),
+            )
+            for name, aliases in named.items()
+        ]
+        return Parser(initial=self.initial_context, contexts=contexts)
 
     def print_task_help(self, name):
         super().print_task_help(name)

@@ -99,8 +99,7 @@ def record(
             )
         )
         current = target.value
-    changes.append_log(feature.log_path, events)
-    state.events.extend(events)
+    state.status = changes.append_log(feature.log_path, events)
     rewrite_wp_file(changes, feature, move.wp, {"lane": collapse_lane(current), **fields}, entries)
     for pkg in bootstrapped:
         if pkg is not move.wp and _stale_frontmatter(pkg):

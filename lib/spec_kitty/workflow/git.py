@@ -151,6 +151,10 @@ def local_branches(root: Path) -> list[str]:
     return sorted(names)
 
 
+# How git says a commit would hold no change (with paths, and without them with untracked files).
+NOTHING_TO_COMMIT = ("nothing to commit", "no changes added to commit", "nothing added to commit")
+
+
 def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
     """One commit of exactly `paths` (added, changed or removed), whatever else is staged.
 
@@ -165,14 +169,29 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
         if not relative:
             return False
     git(root, "add", "-A", "--", *relative)
-    done = run(root, "commit", "-q", "-m", message, "--", *relative)
+    done = run(root, "commit", "-q", "-m", message, *_commit_scope(root, paths, relative))
     if done.returncode == 0:
         return True
     output = (done.stderr + done.stdout).strip()
-    if "nothing to commit" in output or "no changes added to commit" in output:
+    if any(nothing in output for nothing in NOTHING_TO_COMMIT):
         return False
     unstage(root, relative)
     raise GitError(f"git commit failed: {_message(output)}")
+
+
+# Above this many bytes a second read of the files costs git more than a process to avoid it.
+LARGE_COMMIT = 1 << 20
+
+
+def _commit_scope(root: Path, paths: list[Path], relative: list[str]) -> list[str]:
+    """What `git commit` is told to commit: `-- paths`, which has git read every file again, or,
+    for large files (a long status log) when nothing else is staged, nothing: the index whole."""
+    size = sum(path.stat().st_size for path in paths if path.is_file())
+    if size < LARGE_COMMIT:
+        return ["--", *relative]
+    others = [f":(exclude,literal){rel}" for rel in relative]
+    alone = run(root, "diff", "--cached", "--quiet", "--", ".", *others).returncode == 0
+    return [] if alone else ["--", *relative]
 
 
 def unstage(root: Path, relative: list[str]) -> None:

@@ -8,8 +8,8 @@ read as they are.
 from dataclasses import dataclass
 
 from spec_kitty.jsonl import ScriptError
-from spec_kitty.workflow import status_log
 from spec_kitty.workflow.features import Feature
+from spec_kitty.workflow.status_snapshot import Status, read_status
 from spec_kitty.workflow.tasks_md import TaskSection, parse_tasks_md
 from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.wp_files import WorkPackage, read_work_packages
@@ -20,11 +20,11 @@ class FeatureState:
     feature: Feature
     sections: list[TaskSection]
     packages: dict[str, WorkPackage]
-    events: list[dict]
+    status: Status
 
     @property
     def logged(self) -> dict[str, str]:
-        return status_log.lanes(self.events)
+        return self.status.lanes()
 
     def lanes(self) -> dict[str, str]:
         """Every work package's canonical lane (the log's, else what its files state)."""
@@ -48,4 +48,4 @@ def load_state(feature: Feature) -> FeatureState:
     tasks_md = feature.directory / "tasks.md"
     sections = parse_tasks_md(read_text(tasks_md), str(tasks_md)) if tasks_md.is_file() else []
     packages = read_work_packages(feature.directory, sections)
-    return FeatureState(feature, sections, packages, status_log.read_log(feature.log_path))
+    return FeatureState(feature, sections, packages, read_status(feature.log_path))

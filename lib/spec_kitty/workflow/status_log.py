@@ -72,15 +72,22 @@ def numbered_events(path: Path) -> list[tuple[int, dict]]:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
+    return parse_lines(path, data, 1)
+
+
+def parse_lines(path: Path, data: bytes, first_lineno: int) -> list[tuple[int, dict]]:
+    """The events in `data`, a run of whole lines of the log starting at line `first_lineno`
+    (an unterminated last line included, and skipped with a warning when torn)."""
     lines = data.split(b"\n")
     events = []
-    for lineno, raw in enumerate(lines, 1):
+    for index, raw in enumerate(lines):
         if not raw.strip():
             continue
+        lineno = first_lineno + index
         try:
             event = json.loads(raw)
         except ValueError:
-            if lineno == len(lines):
+            if index == len(lines) - 1:
                 warn(
                     f"{path}: ignoring a torn last line (an interrupted write); it is removed "
                     "by the next transition"
@@ -112,40 +119,47 @@ class Appended:
 
 
 def append_events(path: Path, events: list[dict]) -> Appended:
-    """Append `events`, first cutting off a torn last line left by an interrupted write."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data = None
-    undo = Appended(path, None if data is None else len(data))
-    keep = _intact_length(data) if data else 0
+    """Append `events`, first cutting off a torn last line left by an interrupted write.
+
+    Only the log's last line is read, so an append costs the same however long the log is."""
     lines = "".join(
         json.dumps(event, sort_keys=True, ensure_ascii=False) + "\n" for event in events
-    )
-    with open(path, "r+b" if data is not None else "wb") as out:
-        out.seek(keep)
-        out.truncate()
-        if data and keep == len(data) and not data.endswith(b"\n"):
-            out.write(b"\n")
-        out.write(lines.encode())
-    return undo
-
-
-def _intact_length(data: bytes) -> int:
-    """How much of `data` to keep: all but a torn last line (unterminated and not JSON)."""
-    if data.endswith(b"\n"):
-        return len(data)
-    start = data.rfind(b"\n") + 1
+    ).encode()
     try:
-        json.loads(data[start:])
-        return len(data)
+        out = open(path, "r+b")
+    except FileNotFoundError:
+        path.write_bytes(lines)
+        return Appended(path, None)
+    with out:
+        size = out.seek(0, os.SEEK_END)
+        start, last = _last_line(out, size)
+        if last and not _is_json(last):
+            out.truncate(start)  # a torn last line
+            out.seek(start)
+        elif last:
+            out.write(b"\n")
+        out.write(lines)
+    return Appended(path, size)
+
+
+def _last_line(out, size: int) -> tuple[int, bytes]:
+    """Where the file's unterminated last line starts, and its bytes (b"" when it ends with a
+    newline); read backwards from the end in growing steps."""
+    step = 4096
+    while True:
+        begin = max(0, size - step)
+        out.seek(begin)
+        tail = out.read(size - begin)
+        newline = tail.rfind(b"\n")
+        if newline >= 0 or begin == 0:
+            start = begin + newline + 1
+            return start, tail[newline + 1 :]
+        step *= 4
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+        return True
     except ValueError:
-        return start
-
-
-def lanes(events: list[dict]) -> dict[str, str]:
-    """Each work package's lane after the last event that moved it (raw names, as logged)."""
-    current: dict[str, str] = {}
-    for event in events:
-        current[event["wp_id"]] = event["to_lane"]
-    return current
+        return False
