@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, isolated_env, scratch, write_events
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
 
 # The dashboard tests' Chromium launcher serves the page figure too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
@@ -28,6 +28,7 @@ FILLER = (
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
         env = _env(root)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, isolated_env, scratch
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch
 
 TRANSITIONS = 100_000
 ROUNDS = 7
@@ -26,6 +26,7 @@ FRESH, LONG = "001", "002"
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
         env = _env(root)

@@ -3,13 +3,14 @@
 import json
 from pathlib import Path
 
-from common import VENV_BIN, best_of, isolated_env, scratch, timed, write_events
+from common import VENV_BIN, best_of, compile_toolkit, isolated_env, scratch, timed, write_events
 from factories import PROJECT_UUID
 
 EVENTS = 100_000
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
         env = isolated_env(root)

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import VENV_BIN, best_of, isolated_env, scratch, timed
+from common import VENV_BIN, best_of, compile_toolkit, isolated_env, scratch, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
@@ -15,6 +15,7 @@ CALLS = 2_000
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     from kittify_project import write_legacy_project
 
     with scratch() as tmp:

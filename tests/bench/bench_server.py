@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from common import VENV_BIN, best_of, isolated_env, scratch, write_events
+from common import VENV_BIN, best_of, compile_toolkit, isolated_env, scratch, write_events
 
 EVENTS = 100_000
 PER_BATCH = 1_000
@@ -18,6 +18,7 @@ SECOND_PROJECT = "00000000-0000-4000-8000-00000000002a"  # contract-check's defa
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     from spec_kitty.events.collapse import collapse_event
     from spec_kitty.server import ReferenceServer
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import VENV_BIN, isolated_env, scratch
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch
 
 EVENTS = 1_000_000
 ROUNDS = 5
@@ -29,6 +29,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     with scratch() as tmp:
         env = isolated_env(Path(tmp))
         _fill(env)

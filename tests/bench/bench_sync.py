@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from common import VENV_BIN, isolated_env, scratch, write_events
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
 
 EVENT_ID = re.compile(rb'"event_id": ?"([^"]+)"')  # 2.x's json.dumps puts a space there
 SMALL, LARGE = 10_000, 100_000
@@ -57,6 +57,7 @@ def minimal_server() -> ThreadingHTTPServer:
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     rows = []
     server = minimal_server()
     url = f"http://127.0.0.1:{server.server_port}"

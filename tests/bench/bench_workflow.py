@@ -4,10 +4,9 @@ each a separate `spec-kitty` process with its git commit, in a fresh repository 
 import resource
 import statistics
 import subprocess
-import sys
 from pathlib import Path
 
-from common import VENV_BIN, isolated_env, scratch, timed
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch, timed
 
 ROUNDS = 7
 WORK_PACKAGES = 5
@@ -20,8 +19,8 @@ TASKS_MD = "".join(
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     rounds = []
-    _compile_package()
     with scratch() as tmp:
         _one_round(Path(tmp) / "warm-up")  # file-system caches, not counted
         cpu = []
@@ -73,18 +72,6 @@ def run() -> list[dict]:
             }
         )
     return rows
-
-
-def _compile_package() -> None:
-    """Bytecode for every module, as installing a wheel leaves it.
-
-    invoke turns off writing bytecode, so in a checkout the modules a task imports in its body
-    would otherwise be compiled from source on every run.
-    """
-    import spec_kitty
-
-    package = Path(spec_kitty.__file__).parent
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
 
 
 def _one_round(root: Path) -> dict[str, float]:

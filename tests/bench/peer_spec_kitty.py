@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from bench_sync import _check_all_synced, _prepare, _store_login, minimal_server
-from common import VENV_BIN, isolated_env, scratch, write_events
+from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
 
 PEER = "2.1.3"
 EVENTS = 10_000
@@ -56,6 +56,7 @@ print(queue.db_path)
 
 
 def run() -> list[dict]:
+    compile_toolkit()
     bin_dir = peer_venv()
     rows = []
     with scratch() as tmp:
