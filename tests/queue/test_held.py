@@ -177,7 +177,7 @@ def test_an_old_queue_file_is_migrated_on_open_keeping_every_row(spec_kitty_home
             name
             for (name,) in queue.db.execute("SELECT name FROM sqlite_master WHERE type='index'")
         }
-        assert {"events_fifo", "events_summary", "events_failures"} <= indexes
+        assert {"events_fifo", "events_summary", "events_failure_reasons"} <= indexes
     assert (
         not sqlite3.connect(path)
         .execute("SELECT name FROM sqlite_master WHERE name = 'events_migrating'")

@@ -94,6 +94,62 @@ def test_stats_describe_a_mixed_queue(queue):
     assert stats["top_event_types"] == [{"event_type": "WPStatusChanged", "count": 3}]
 
 
+def test_stats_without_event_types_give_every_other_figure_the_same(queue):
+    events = [status_event() for _ in range(8)]
+    created = {
+        **status_event(),
+        "event_type": "WPCreated",
+        "payload": {"wp_id": "WP01", "title": "t", "feature_slug": "001-demo"},
+    }
+    queue.add(rows(*events, created))
+    reject = [{"event_id": e["event_id"], "status": "rejected", "error": "bad"} for e in events[:4]]
+    queue.ack(reject, max_rejections=2)
+    queue.ack(reject[:1], max_rejections=2)
+    queue.ack([{"event_id": created["event_id"], "status": "rejected", "error": "no"}])
+    queue.hold([{"event_id": events[5]["event_id"], "reason": "lane", "category": "unknown_lane"}])
+
+    full, lean = queue.stats(), queue.stats(event_types=False)
+    assert full["top_event_types"] == [
+        {"event_type": "WPStatusChanged", "count": 8},
+        {"event_type": "WPCreated", "count": 1},
+    ]
+    # Every figure but the age, which grows between the two calls.
+    moving = ("top_event_types", "oldest_event_age_seconds")
+    assert {k: v for k, v in lean.items() if k not in moving} == {
+        k: v for k, v in full.items() if k not in moving
+    }
+    assert "top_event_types" not in lean
+    assert lean["by_status"] == {"pending": 7, "failed": 1, "held": 1}
+    assert lean["retry_counts"] == {"0": 4, "1": 4, "2": 1}
+    assert lean["top_failing_event_types"] == [
+        {"event_type": "WPStatusChanged", "count": 4},
+        {"event_type": "WPCreated", "count": 1},
+    ]
+    assert queue.counts() == lean["by_status"]
+
+
+def test_a_queue_file_indexed_the_old_way_gets_the_new_index_on_open(spec_kitty_home):
+    with Queue() as queue:
+        bad = status_event()
+        queue.add(rows(bad, status_event()))
+        queue.ack([{"event_id": bad["event_id"], "status": "rejected", "error": "bad lane"}])
+        queue.db.execute("DROP INDEX events_failure_reasons")
+        queue.db.execute(
+            "CREATE INDEX events_failures ON events (last_error_category, last_error)"
+            " WHERE last_error IS NOT NULL"
+        )
+    with Queue() as queue:
+        indexes = {
+            name
+            for (name,) in queue.db.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        assert "events_failure_reasons" in indexes
+        assert "events_failures" not in indexes
+        assert queue.stats()["top_failure_reasons"] == [
+            {"category": "unknown", "reason": "bad lane", "count": 1}
+        ]
+
+
 def test_a_locked_queue_waits_then_names_the_file(spec_kitty_home):
     Queue().close()
     holder = sqlite3.connect(spec_kitty_home / "event-queue.db", isolation_level=None)

@@ -30,7 +30,9 @@ def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
     from spec_kitty.sync.health import login_health, probe_health
 
     with Queue(queue) as store:
-        stats = store.stats(number("top", top, int, 1))
+        # The text leaves out the count of every event by type, the one figure that reads the
+        # whole queue.
+        stats = store.stats(number("top", top, int, 1), event_types=json)
         account = take_account(store)
     health = probe_health(number("timeout", timeout)) if check else login_health()
     if json:
