@@ -16,19 +16,13 @@ from spec_kitty.atomic import replace_file
 from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
 from spec_kitty.filelock import file_lock
-from spec_kitty.homes import ensure_private_dir, spec_kitty_home
+from spec_kitty.homes import ensure_private_dir
 from spec_kitty.jsonl import ScriptError, dumps, warn
 from spec_kitty.project import ProjectIdentity
+from spec_kitty.queue.outbox import OUTBOX_NEXT_STEP, outbox_path
 from spec_kitty.queue.store import Queue, queue_row
 
-OUTBOX_FILE = "event-outbox.jsonl"
-OUTBOX_NEXT_STEP = "the next `spec-kitty sync-now` queues and sends them"
-
 _QUEUE_FAILURES = (ScriptError, InvalidEvent, ValueError, OSError, sqlite3.Error)
-
-
-def outbox_path() -> Path:
-    return spec_kitty_home() / OUTBOX_FILE
 
 
 def envelopes(records: list[dict], identity: ProjectIdentity) -> list[dict]:

@@ -10,7 +10,6 @@ refreshing at once never leave a torn file.
 
 import os
 import stat
-import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -168,6 +167,8 @@ class CredentialStore:
                 f"{folder} is writable by every user (mode {stat.S_IMODE(folder_mode):03o}); "
                 f"refusing to use the login in it. Fix it with: chmod 700 {folder}"
             )
+        import tomllib  # only once there is a login to read
+
         try:
             return tomllib.loads(data.decode("utf-8"))
         except (ValueError, RecursionError) as exc:
