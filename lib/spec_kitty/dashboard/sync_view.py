@@ -24,7 +24,7 @@ def sync_health() -> dict:
     try:
         with Queue(timeout=QUEUE_WAIT) as queue:
             stats = queue.stats(REASONS)
-            account = take_account(queue)
+            account = take_account(queue, counts=stats["by_status"])
     except (ScriptError, OSError) as exc:
         stats = {"error": str(exc)}
         account = take_account(None, str(exc))

@@ -7,7 +7,7 @@ account, and nothing else counts these figures.
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from spec_kitty.queue.emit import OUTBOX_NEXT_STEP, outbox_path
+from spec_kitty.queue.outbox import OUTBOX_NEXT_STEP, outbox_path
 from spec_kitty.queue.store import DAMAGED_MARK, FAILED, HELD, PENDING, Queue, queue_path
 
 DEAD_LETTERED_NEXT_STEP = (
@@ -73,9 +73,12 @@ class Account:
         return asdict(self) | {"next_steps": self.next_steps()}
 
 
-def take_account(queue: Queue | None, error: str | None = None) -> Account:
+def take_account(
+    queue: Queue | None, error: str | None = None, counts: dict[str, int] | None = None
+) -> Account:
     """The account of an open `queue`; with None (the queue could not be opened, `error`), what
-    can be counted without it."""
+    can be counted without it. `counts`: the queue's events by status as the caller just read
+    them (`Queue.stats()["by_status"]`), so that a big queue is not counted twice."""
     path = queue.path if queue else queue_path()
     outbox = outbox_path()
     account = Account(queue=str(path), outbox=outbox_count(outbox), outbox_path=str(outbox))
@@ -83,7 +86,7 @@ def take_account(queue: Queue | None, error: str | None = None) -> Account:
         account.error = error
         account.salvaged = _salvaged(path, {})
         return account
-    counts = queue.counts()
+    counts = queue.counts() if counts is None else counts
     account.pending, account.held, account.dead_lettered = (
         counts[PENDING],
         counts[HELD],

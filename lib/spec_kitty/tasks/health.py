@@ -33,7 +33,7 @@ def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
         # The text leaves out the count of every event by type, the one figure that reads the
         # whole queue.
         stats = store.stats(number("top", top, int, 1), event_types=json)
-        account = take_account(store)
+        account = take_account(store, counts=stats["by_status"])
     health = probe_health(number("timeout", timeout)) if check else login_health()
     if json:
         print(dumps({"account": account.to_dict(), "queue": stats, "sync": health.to_dict()}))
