@@ -110,17 +110,18 @@ def check_envelope(data: dict) -> None:
     A check fast enough for every enqueue, with the patterns and lists of envelope.schema.json;
     `events.validate` applies the full schemas (payload field types, lanes) before sending.
     """
-    if not _required() <= data.keys():
+    required, event_types, patterns, aggregate_types = _rules()
+    if not required <= data.keys():
         missing = [name for name in contract.required_envelope_fields() if name not in data]
         raise InvalidEvent(f"missing required field(s): {', '.join(missing)}")
     event_type = data["event_type"]
-    if event_type not in contract.event_types():
+    if event_type not in event_types:
         raise InvalidEvent(
             f"event_type {event_type!r} is not one of {', '.join(contract.event_types())}"
         )
-    for name, (pattern, what) in _patterns().items():
+    for name, matches, what in patterns:
         value = data[name]
-        if not isinstance(value, str) or not pattern.fullmatch(value):
+        if not isinstance(value, str) or not matches(value):
             raise InvalidEvent(f"{name} {value!r} is not {what}")
     for name in ("aggregate_id", "node_id"):
         if not isinstance(data[name], str) or not data[name]:
@@ -128,7 +129,7 @@ def check_envelope(data: dict) -> None:
     clock = data["lamport_clock"]
     if type(clock) is not int or clock < 0:
         raise InvalidEvent(f"lamport_clock {clock!r} is not a non-negative integer")
-    if data["aggregate_type"] not in contract.aggregate_types():
+    if data["aggregate_type"] not in aggregate_types:
         raise InvalidEvent(
             f"aggregate_type {data['aggregate_type']!r} is not one of "
             f"{', '.join(contract.aggregate_types())}"
@@ -136,15 +137,30 @@ def check_envelope(data: dict) -> None:
     payload = data["payload"]
     if not isinstance(payload, dict):
         raise InvalidEvent("payload is not a JSON object")
-    missing = [name for name in contract.required_payload_fields(event_type) if name not in payload]
-    if missing:
+    if not _payload_fields(event_type) <= payload.keys():
+        missing = [n for n in contract.required_payload_fields(event_type) if n not in payload]
         raise InvalidEvent(f"{event_type} payload is missing {', '.join(missing)}")
 
 
 @cache
-def _required() -> frozenset[str]:
-    # A required field that is present but null fails its own check below.
-    return frozenset(contract.required_envelope_fields())
+def _rules() -> tuple:
+    """What check_envelope compares against, read from the contract once: the required fields,
+    the event types, (field, its pattern's fullmatch, what it means) and the aggregate types.
+    A required field that is present but null fails its own check."""
+    patterns = tuple(
+        (name, pattern.fullmatch, what) for name, (pattern, what) in _patterns().items()
+    )
+    return (
+        frozenset(contract.required_envelope_fields()),
+        frozenset(contract.event_types()),
+        patterns,
+        frozenset(contract.aggregate_types()),
+    )
+
+
+@cache
+def _payload_fields(event_type: str) -> frozenset[str]:
+    return frozenset(contract.required_payload_fields(event_type))
 
 
 @cache
