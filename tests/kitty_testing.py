@@ -114,6 +114,11 @@ def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> di
     }
 
 
+def worktree(root: Path, slug: str, wp: str) -> Path:
+    """Where `spec-kitty implement` checks a work package out, on the branch of the same name."""
+    return root / ".worktrees" / f"{slug}-{wp}"
+
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, check=True, capture_output=True, text=True

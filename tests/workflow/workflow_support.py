@@ -11,6 +11,7 @@ from kitty_testing import (  # noqa: F401
     git,
     queued,
     status,
+    worktree,
     write,
 )
 
@@ -18,6 +19,14 @@ from kitty_testing import (  # noqa: F401
 def log_events(root: Path, slug: str) -> list[dict]:
     path = root / "kitty-specs" / slug / "status.events.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def work_in(root: Path, slug: str, wp: str, name: str = "work.txt") -> None:
+    """Commit something on the WP's branch, in its worktree."""
+    tree = worktree(root, slug, wp)
+    (tree / name).write_text("done\n")
+    git(tree, "add", name)
+    git(tree, "commit", "-q", "-m", f"{wp} work")
 
 
 TASKS_MD = """

@@ -35,7 +35,6 @@ from spec_kitty.workflow.wp_body import (
 )
 from spec_kitty.workflow.wp_files import WorkPackage
 
-WORKTREES = ".worktrees"
 FINISHED = {Lane.DONE.value, Lane.CANCELED.value}
 
 
@@ -173,8 +172,8 @@ def implement(
     target = _target_branch(root, feature, commit)
     lanes = state.lanes()
     lane = lanes[wp_id]
-    branch = f"{feature.slug}-{wp_id}"
-    worktree = root / WORKTREES / branch
+    branch = feature.wp_branch(wp_id)
+    worktree = feature.worktree(wp_id)
     result = {
         "feature": feature.slug,
         "wp_id": wp_id,
@@ -217,7 +216,7 @@ def implement(
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
         forced = f" (forced: {reason})" if force else ""
         started = f"{display_lane(lane)} -> {display_lane(Lane.IN_PROGRESS)}{forced}"
-        note = f"{started}: implementation started in {WORKTREES}/{branch}"
+        note = f"{started}: implementation started in {worktree.relative_to(feature.root)}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
         changes.queue(
             [records.status_changed(e) for e in events]
@@ -245,10 +244,9 @@ def open_feedback(wp: WorkPackage) -> str | None:
 
 def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, branches) -> str:
     unmerged = [
-        f"{feature.slug}-{dep}"
-        for dep in wp.dependencies
-        if f"{feature.slug}-{dep}" in branches
-        and not git.is_ancestor(root, f"{feature.slug}-{dep}", target)
+        branch
+        for branch in map(feature.wp_branch, wp.dependencies)
+        if branch in branches and not git.is_ancestor(root, branch, target)
     ]
     if len(unmerged) > 1:
         raise ScriptError(
@@ -312,7 +310,7 @@ def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
     if transitions.starts_work(current, target):
         transitions.check_dependencies(wp.wp_id, wp.dependencies, state.lanes())
     if transitions.submits_work(current, target):
-        branch = f"{feature.slug}-{wp.wp_id}"
+        branch = feature.wp_branch(wp.wp_id)
         base = str(wp.fields.get("base_commit") or feature.target_branch or "HEAD")
         ahead = git.commits_between(root, base, branch) if git.rev_parse(root, branch) else None
         transitions.check_has_commits(wp.wp_id, branch, base, ahead)
