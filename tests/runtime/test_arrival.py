@@ -8,10 +8,9 @@ from kittify_project import (
     CONFIG_1X,
     CUSTOM_PLAN,
     EXPECTED_ACTIONS,
-    json_lines,
     write_legacy_project,
 )
-from kitty_testing import commits, git, queued, status, worktree, write
+from kitty_testing import commits, git, json_lines, queued, status, worktree, write
 from spec_kitty.runtime.legacy import LEGACY, MIGRATED, project_state
 
 MIGRATE_NOTE = b"`spec-kitty migrate` removes its unmodified copies"

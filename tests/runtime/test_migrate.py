@@ -1,9 +1,7 @@
 """`migrate`: the global runtime installed once, 1.x projects reduced to their real overrides."""
 
 import json
-import os
 import subprocess
-import sys
 import warnings
 
 import pytest
@@ -26,6 +24,7 @@ from kittify_project import (
     write_fresh_project,
     write_legacy_project,
 )
+from kitty_testing import VENV_BIN
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.runtime import stock
 from spec_kitty.runtime.legacy import LEGACY, MIGRATED, project_state
@@ -372,9 +371,10 @@ def test_after_migration_normal_operation_prints_no_warning(home, legacy, capfd)
 
 def test_concurrent_migrations_take_turns_and_both_finish(home, tmp_path):
     projects = [write_legacy_project(tmp_path / f"p{i}") for i in range(3)]
-    script = os.path.join(os.path.dirname(sys.executable), "migrate-global")
     running = [
-        subprocess.Popen([script, str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [VENV_BIN / "migrate-global", str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for p in projects
     ]
     for process in running:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from kitty_testing import store_login
+from kitty_testing import DEMO_USER, store_login
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.auth import AuthenticationNeeded, TokenKeeper, login
 from spec_kitty.sync.server_url import check_server_url, resolve_server
@@ -246,7 +246,7 @@ def test_auth_status_tells_when_each_token_expires_and_that_an_expired_login_nee
 
     assert fresh.returncode == 0
     lines = fresh.stdout.decode().splitlines()
-    assert lines[0] == "Logged in as demo to https://sync.example.test"
+    assert lines[0] == f"Logged in as {DEMO_USER} to https://sync.example.test"
     assert lines[1].startswith("  access token:  expired at ")
     assert lines[2].startswith("  refresh token: expires at ") and lines[2].endswith(" days)")
     assert len(lines) == 3
@@ -257,5 +257,5 @@ def test_auth_status_tells_when_each_token_expires_and_that_an_expired_login_nee
     status = json.loads(as_json.stdout)
     assert as_json.returncode == 4
     assert (status["access_valid"], status["refresh_valid"]) == (False, False)
-    assert (status["username"], status["server"]) == ("demo", "https://sync.example.test")
+    assert (status["username"], status["server"]) == (DEMO_USER, "https://sync.example.test")
     assert "access-1" not in as_json.stdout.decode()
