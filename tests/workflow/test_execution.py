@@ -11,6 +11,7 @@ from spec_kitty.workflow.workspace import open_workspace
 from workflow_support import (
     commits,
     committed_files,
+    complete,
     git,
     log_events,
     queued,
@@ -224,11 +225,7 @@ def test_a_dependent_starts_from_the_one_unmerged_dependency_branch(planned):
 def test_the_last_approval_completes_the_feature(planned):
     root, slug = planned
     for wp in ("WP01", "WP02", "WP03"):
-        implement(root, feature(root, slug), wp, "a")
-        work_in(root, slug, wp, f"{wp}.txt")
-        move_task(root, feature(root, slug), wp, "for_review", "a")
-        review(root, feature(root, slug), wp, "r", approve=True)
-        git(root, "merge", "-q", "--no-edit", f"{slug}-{wp}")
+        complete(root, slug, wp)
     (completed,) = queued("FeatureCompleted")
     assert completed["payload"] == {"feature_slug": slug, "total_wps": 3}
 

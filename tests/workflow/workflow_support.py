@@ -29,6 +29,18 @@ def work_in(root: Path, slug: str, wp: str, name: str = "work.txt") -> None:
     git(tree, "commit", "-q", "-m", f"{wp} work")
 
 
+def complete(root: Path, slug: str, wp: str) -> None:
+    """Take a work package to done as users do: implement, commit, review, approve, merge."""
+    from spec_kitty.workflow.execution import implement, move_task, review
+    from spec_kitty.workflow.features import load_feature
+
+    implement(root, load_feature(root, slug), wp, "claude")
+    work_in(root, slug, wp, f"{wp}.txt")
+    move_task(root, load_feature(root, slug), wp, "for_review", "claude")
+    review(root, load_feature(root, slug), wp, "reviewer", approve=True)
+    git(root, "merge", "-q", "--no-edit", f"{slug}-{wp}")
+
+
 TASKS_MD = """
 # Work Packages
 
