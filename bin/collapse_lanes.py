@@ -3,16 +3,18 @@
 import argparse
 import sys
 
+from spec_kitty.events.lanes import LANES, collapse_table
 from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps, read_records, run_script, stdin_bytes, warn
 
-HELP = """\
+_TABLE = "".join(f"  {line}\n" for line in collapse_table())
+HELP = f"""\
 Reads events as JSON lines on stdin and writes them to stdout with the from_lane/to_lane of every
-WPStatusChanged payload collapsed to the sync lanes (planned, doing, for_review, done):
-claimed, in_progress, blocked -> doing; canceled, approved -> done; in_review -> for_review;
-genesis -> planned. Other events pass through untouched. An event with an unknown lane is not
-passed on: an error record {"event_id", "event_type", "aggregate_id", "status": "invalid",
-"category": "unknown_lane", "reason", "expected"} goes to stderr, and the exit code is 1.
-queue-ack reads such records too and holds those events (sync-now does this by itself).
+WPStatusChanged payload collapsed to the sync lanes ({", ".join(LANES)}):
+{_TABLE}\
+Other events pass through untouched. An event with an unknown lane is not passed on: an error
+record {{"event_id", "event_type", "aggregate_id", "status": "invalid", "category":
+"unknown_lane", "reason", "expected"}} goes to stderr, and the exit code is 1. queue-ack reads
+such records too and holds those events (sync-now does this by itself).
 
 example:
   queue-export | collapse-lanes | batch-send | queue-ack

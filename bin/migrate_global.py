@@ -48,14 +48,14 @@ def main() -> None:
 
 def _run(args) -> int:
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
-    from spec_kitty.runtime.migrate import migrate, raise_conflicts
+    from spec_kitty.runtime.migrate import migrate
 
     conflicted = 0
     projects = _projects(args.projects)
     for report in migrate(projects, dry_run=args.dry_run, commit=not args.no_commit):
         _emit(report, args.dry_run)
         try:
-            raise_conflicts(report)
+            report.raise_conflicts()
         except ScriptError as exc:
             conflicted += 1
             warn(f"migrate-global: {exc}")
@@ -75,10 +75,8 @@ def _projects(arguments: list[str]):
             yield Path(record["project"])
 
 
-def _emit(report: dict, dry_run: bool) -> None:
-    from spec_kitty.runtime.migrate import action_records
-
-    for record in action_records(report, dry_run):
+def _emit(report, dry_run: bool) -> None:
+    for record in report.records(dry_run):
         write_record(sys.stdout, record)
     sys.stdout.flush()
 

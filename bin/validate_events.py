@@ -28,17 +28,15 @@ def main() -> None:
 
 
 def _run() -> int:
-    from spec_kitty.events.validate import Tally, queued_event_problems
+    from spec_kitty.events.validate import Tally
     from spec_kitty.jsonl import dumps
 
     tally = Tally()
     write = sys.stdout.write
     for event in read_records(stdin_bytes()):
-        for problem in tally.add(queued_event_problems(event)):
+        for problem in tally.check(event):
             write(dumps(problem.to_dict()) + "\n")
-    warn(f"validate-events: {tally.checked} event(s) checked, {tally.invalid} invalid")
-    for kind, count in tally.most_common().items():
-        warn(f"  {count:6d}  {kind}")
+    warn("validate-events: " + "\n".join(tally.summary()))
     return EXIT_SOME_FAILED if tally.invalid else 0
 
 

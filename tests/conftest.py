@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from kitty_testing import run_script
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, run_installed
 
 SHELL_SETTINGS = (
     "SPEC_KITTY_QUEUE_TIMEOUT",
@@ -43,11 +43,7 @@ def spec_kitty_home(isolated_homes) -> Path:
 
 @pytest.fixture
 def script():
-    return run_script
-
-
-DEMO_USER = "demo"
-DEMO_PASSWORD = "demo-password"
+    return run_installed
 
 
 @pytest.fixture

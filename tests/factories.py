@@ -7,6 +7,7 @@ from spec_kitty.events.envelope import new_event_id
 
 PROJECT_UUID = "550e8400-e29b-41d4-a716-446655440000"
 _clock = itertools.count(1)
+_FIRST = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def status_event(wp="WP01", from_lane="planned", to_lane="in_progress", at=None, **overrides):
@@ -35,6 +36,17 @@ def status_event(wp="WP01", from_lane="planned", to_lane="in_progress", at=None,
     }
     event.update(overrides)
     return event
+
+
+def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT_UUID) -> dict:
+    """A status_event whose id, time and clock follow `i`: unique, and ordered as `i` is."""
+    return status_event(
+        to_lane=to_lane,
+        at=_FIRST + timedelta(seconds=i),
+        event_id=f"01JAAAAAAA{i:016d}",
+        lamport_clock=i + 1,
+        project_uuid=project,
+    )
 
 
 def minutes_ago(n: float) -> datetime:

@@ -12,7 +12,7 @@ from pathlib import Path
 VENV_BIN = Path(sys.executable).parent
 
 
-def run_script(name: str, *args: str, input: str | bytes = b"", cwd=None, env=None, timeout=60):
+def run_installed(name: str, *args: str, input: str | bytes = b"", cwd=None, env=None, timeout=60):
     """Run one of the installed console scripts as a user would; returns the CompletedProcess."""
     data = input.encode() if isinstance(input, str) else input
     return subprocess.run(
@@ -31,7 +31,6 @@ def json_lines(data: bytes | str) -> list[dict]:
 
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
-PROJECT = "7d1e6b52-3a0f-4c55-9a59-3c3f1a2b4c5d"
 
 
 def fill_queue(events: list[dict]) -> None:
@@ -44,7 +43,7 @@ def fill_queue(events: list[dict]) -> None:
 
 def login(url: str, env: dict | None = None, check: bool = True):
     """`spec-kitty auth-login` as the demo user, the password on stdin."""
-    done = run_script(
+    done = run_installed(
         "spec-kitty",
         "auth-login",
         "--server",
@@ -68,8 +67,6 @@ def store_login(
     refresh_in: float = 7 * 86400,
 ):
     """A stored login for `server_url` (no server needed to make it)."""
-    from datetime import UTC, datetime, timedelta
-
     from spec_kitty.sync.credentials import Credentials, CredentialStore
 
     now = datetime.now(UTC)
@@ -88,30 +85,9 @@ def store_login(
     return store
 
 
-def envelope(i: int, to_lane: str = "in_progress", project: str = PROJECT) -> dict:
-    """A valid WPStatusChanged envelope; `i` makes its id, time and clock unique and ordered."""
-    return {
-        "event_id": f"01JAAAAAAA{i:016d}",
-        "event_type": "WPStatusChanged",
-        "aggregate_id": "WP01",
-        "aggregate_type": "WorkPackage",
-        "payload": {
-            "wp_id": "WP01",
-            "from_lane": "planned",
-            "to_lane": to_lane,
-            "actor": "test",
-            "feature_slug": "001-sync",
-        },
-        "timestamp": (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat(),
-        "node_id": "test-node",
-        "lamport_clock": i + 1,
-        "causation_id": None,
-        "correlation_id": None,
-        "project_uuid": project,
-        "project_slug": "sync",
-        "schema_version": "2.0.0",
-        "data_tier": 0,
-    }
+def worktree(root: Path, slug: str, wp: str) -> Path:
+    """Where `spec-kitty implement` checks a work package out, on the branch of the same name."""
+    return root / ".worktrees" / f"{slug}-{wp}"
 
 
 def git(root: Path, *args: str) -> str:

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from spec_kitty.workflow.features import load_feature
+
 BIN = Path(sys.executable).parent
 USER, PASSWORD = "demo", "demo-password"
 SHOWN_LINES = 14
@@ -159,11 +161,11 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
 
 def implement(demo: Demo, wp: str, feature: str, work: str) -> None:
     """What an agent does in the work package's worktree: write code and commit it."""
-    tree = demo.repo / ".worktrees" / f"{feature}-{wp}"
+    tree = load_feature(demo.repo, feature).worktree(wp)
     (tree / f"{wp.lower()}.txt").write_text(work + "\n")
     demo.run("git", "add", "-A", cwd=tree, show=False)
     demo.run("git", "commit", "-qm", f"{wp}: {work}", cwd=tree, show=False)
-    print(f"       (the agent commits its work for {wp} in .worktrees/{feature}-{wp})")
+    print(f"       (the agent commits its work for {wp} in {tree.relative_to(demo.repo)})")
 
 
 def plan(demo: Demo) -> str:
@@ -238,7 +240,7 @@ def execute(demo: Demo, feature: str) -> None:
     feedback.write_text(FEEDBACK)
     demo.run("spec-kitty", "review", "WP02", "--reject", "--feedback", str(feedback))
     demo.run("spec-kitty", "implement", "WP02")
-    (demo.repo / ".worktrees" / f"{feature}-WP02" / "empty-state.txt").write_text("link\n")
+    (load_feature(demo.repo, feature).worktree("WP02") / "empty-state.txt").write_text("link\n")
     implement(demo, "WP02", feature, "empty state links back to the catalogue")
     demo.run("spec-kitty", "move-task", "WP02", "--to", "for_review")
     demo.run("spec-kitty", "review", "WP02", "--approve")

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from common import VENV_BIN, best_of, compile_toolkit, isolated_env, scratch, write_events
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 
 EVENTS = 100_000
 PER_BATCH = 1_000
@@ -32,7 +33,7 @@ def run() -> list[dict]:
             for i in range(0, EVENTS, PER_BATCH)
         ]
         users = {
-            "demo": {"password": "demo-password"},
+            DEMO_USER: {"password": DEMO_PASSWORD},
             "checker": {"password": "pw", "projects": [PROJECT, SECOND_PROJECT]},
         }
         with ReferenceServer(root / "server.db", users=users) as server:
@@ -83,7 +84,7 @@ def _hostile_memory(root: Path, env: dict, real_batch: bytes) -> list[dict]:
     url = re.search(r"on (http://127\.0\.0\.1:\d+)", server.stderr.readline()).group(1)
     try:
         with requests.Session() as session:
-            login = {"username": "demo", "password": "demo-password"}
+            login = {"username": DEMO_USER, "password": DEMO_PASSWORD}
             token = session.post(f"{url}/api/v1/token/", json=login, timeout=10).json()["access"]
             batch = f"{url}/api/v1/events/batch/"
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -151,7 +152,7 @@ def _post_all(server, bodies: list[bytes]) -> float:
     with requests.Session() as session:
         access = session.post(
             f"{server.url}/api/v1/token/",
-            json={"username": "demo", "password": "demo-password"},
+            json={"username": DEMO_USER, "password": DEMO_PASSWORD},
             timeout=10,
         ).json()["access"]
         headers = {

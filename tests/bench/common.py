@@ -8,9 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
-VENV_BIN = Path(sys.executable).parent
-# The event builders of the tests (tests/factories.py) serve the benchmarks too.
+# The helpers and event builders of the tests (tests/kitty_testing.py, tests/factories.py) serve
+# the benchmarks too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kitty_testing import VENV_BIN  # noqa: E402, F401 (shared with the benchmarks from here)
 
 
 def compile_toolkit() -> None:

@@ -13,6 +13,7 @@ from importlib.metadata import version
 
 import pytest
 import requests
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 from spec_kitty.events import contract
 from spec_kitty.events.collapse import collapse_event
 from spec_kitty.events.lanes import UnknownLane
@@ -73,7 +74,7 @@ def test_validate_events_gives_each_fixture_the_library_verdict(case_id):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    users = {"demo": {"password": "demo-password", "projects": ["*"]}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD, "projects": ["*"]}}
     with ReferenceServer(tmp_path_factory.mktemp("upstream") / "server.db", users=users) as running:
         yield running
 
@@ -81,7 +82,7 @@ def server(tmp_path_factory):
 def post(server, events: list[dict]) -> list[dict]:
     token = requests.post(
         f"{server.url}/api/v1/token/",
-        json={"username": "demo", "password": "demo-password"},
+        json={"username": DEMO_USER, "password": DEMO_PASSWORD},
         timeout=10,
     ).json()["access"]
     response = requests.post(

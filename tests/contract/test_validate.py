@@ -226,9 +226,11 @@ def test_validate_events_reports_each_problem_and_counts(script):
         (broken["event_id"], "payload.wp_id", "schema_mismatch"),
     ]
     assert problems[1]["found"] == 7 and problems[1]["expected"] == "a value of type string"
-    err = result.stderr.decode()
-    assert "3 event(s) checked, 2 invalid" in err
-    assert "unknown_lane at payload.to_lane" in err
+    assert result.stderr.decode().splitlines() == [
+        "validate-events: 3 event(s) checked, 2 invalid",
+        "       1  unknown_lane at payload.to_lane",
+        "       1  schema_mismatch at payload.wp_id",
+    ]
 
 
 def test_validate_events_passes_a_clean_stream(script):

@@ -1,10 +1,11 @@
 """Helpers of the dashboard tests: a project with features in several lanes, and a dashboard
 served in a thread on 127.0.0.1."""
 
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from kitty_testing import git
 
 TOKEN = "test-run-key-0123456789abcdef"
 AGENT = "dash-agent"
@@ -33,12 +34,6 @@ Depends on: none
 
 - [ ] T001 Index the catalogue
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def make_project(root: Path) -> Path:

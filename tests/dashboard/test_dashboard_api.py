@@ -5,8 +5,9 @@ import re
 
 import pytest
 import requests
-from dashboard_support import AGENT, FEEDBACK, TOKEN, git
-from kitty_testing import envelope, fill_queue, login, run_script, store_login
+from dashboard_support import AGENT, FEEDBACK, TOKEN
+from factories import envelope
+from kitty_testing import fill_queue, git, login, run_installed, store_login
 from spec_kitty.dashboard.app import STATIC
 from spec_kitty.queue.store import Queue
 
@@ -65,7 +66,7 @@ def test_a_change_made_with_the_cli_shows_in_the_next_answer(dashboard, project)
         "in_progress"
     )
 
-    moved = run_script(
+    moved = run_installed(
         "spec-kitty", "move-task", "WP01", "--to", "blocked", "--feature", "001", cwd=project
     )
 

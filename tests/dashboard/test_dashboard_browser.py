@@ -8,7 +8,7 @@ import signal
 import pytest
 import requests
 from browser_support import CHROMIUM, MISSING, chromium_page
-from kitty_testing import login, run_script
+from kitty_testing import login, run_installed
 from spec_kitty.queue.store import Queue
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason=MISSING)]
@@ -19,7 +19,7 @@ FOLLOW_MS = 8000
 
 @pytest.fixture
 def dashboard_url(project):
-    done = run_script("spec-kitty", "dashboard", "--background", "--json", cwd=project)
+    done = run_installed("spec-kitty", "dashboard", "--background", "--json", cwd=project)
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
     try:
@@ -71,13 +71,13 @@ def test_the_page_shows_the_board_follows_the_cli_and_syncs_now(
         assert page.locator("#project").inner_text() == "shop"
 
         # A move made from the command line shows on the open page.
-        moved = run_script(
+        moved = run_installed(
             "spec-kitty", "move-task", "WP01", "--to", "planned", "--feature", "001", cwd=project
         )
         assert moved.returncode == 0, moved.stderr
         shows(card(page, "001-checkout-flow", "planned", "WP01"), problems)
         assert card(page, "001-checkout-flow", "doing", "WP01").count() == 0
-        started = run_script("spec-kitty", "implement", "WP03", "--feature", "001", cwd=project)
+        started = run_installed("spec-kitty", "implement", "WP03", "--feature", "001", cwd=project)
         assert started.returncode == 0, started.stderr
         shows(card(page, "001-checkout-flow", "doing", "WP03"), problems)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from kitty_testing import VENV_BIN, run_script
+from kitty_testing import VENV_BIN, run_installed
 
 PID_FILE = Path(".kittify") / "toolkit-dashboard.json"
 SPEC_KITTY_PORTS = [*range(9237, 9338), *range(9400, 9451)]
@@ -52,7 +52,9 @@ def background(project):
     started = []
 
     def start(*args: str) -> dict:
-        done = run_script("spec-kitty", "dashboard", "--background", "--json", *args, cwd=project)
+        done = run_installed(
+            "spec-kitty", "dashboard", "--background", "--json", *args, cwd=project
+        )
         assert done.returncode == 0, done.stderr
         info = json.loads(done.stdout)
         started.append(info["pid"])
@@ -85,14 +87,14 @@ def test_background_serves_on_loopback_with_a_pid_file_and_stop_ends_it(project,
     board = requests.get(f"http://127.0.0.1:{info['port']}/api/board", timeout=10).json()
     assert [f["feature"] for f in board["features"]] == ["002-search", "001-checkout-flow"]
 
-    again = run_script("spec-kitty", "dashboard", cwd=project)
+    again = run_installed("spec-kitty", "dashboard", cwd=project)
     assert again.returncode == 2
     assert f"already serves this project on http://127.0.0.1:{info['port']}/" in (
         again.stderr.decode()
     )
     assert "spec-kitty dashboard --stop" in again.stderr.decode()
 
-    stopped = run_script("spec-kitty", "dashboard", "--stop", cwd=project)
+    stopped = run_installed("spec-kitty", "dashboard", "--stop", cwd=project)
     assert stopped.returncode == 0, stopped.stderr
     assert stopped.stdout.decode().strip() == (
         f"stopped the dashboard on port {info['port']} (pid {info['pid']})"
@@ -101,7 +103,7 @@ def test_background_serves_on_loopback_with_a_pid_file_and_stop_ends_it(project,
     assert listening_address(info["port"]) is None
     assert not (project / PID_FILE).exists()
 
-    again = run_script("spec-kitty", "dashboard", "--stop", "--json", cwd=project)
+    again = run_installed("spec-kitty", "dashboard", "--stop", "--json", cwd=project)
     assert json.loads(again.stdout) == {"stopped": False, "pid": None, "port": None}
 
 
@@ -110,7 +112,7 @@ def test_stop_never_kills_a_process_the_pid_file_names_that_is_no_dashboard(proj
     try:
         (project / PID_FILE).write_text(json.dumps({"pid": bystander.pid, "port": free_port()}))
 
-        done = run_script("spec-kitty", "dashboard", "--stop", cwd=project)
+        done = run_installed("spec-kitty", "dashboard", "--stop", cwd=project)
 
         assert done.returncode == 0
         assert "no dashboard is running" in done.stdout.decode()
@@ -163,7 +165,7 @@ def test_open_hands_the_url_to_the_web_browser(project, tmp_path, background, mo
 
 @pytest.mark.parametrize("port", ["9237", "9300", "9337", "9400", "9450"])
 def test_spec_kittys_own_ports_are_refused(project, port):
-    done = run_script("spec-kitty", "dashboard", "--port", port, cwd=project)
+    done = run_installed("spec-kitty", "dashboard", "--port", port, cwd=project)
     assert done.returncode == 2
     assert done.stderr.decode().strip() == (
         f"spec-kitty dashboard: --port {port} is in a range spec-kitty's own dashboard and sync "
@@ -182,7 +184,7 @@ def test_spec_kittys_own_ports_are_refused(project, port):
     ],
 )
 def test_a_port_that_is_no_port_is_a_usage_error(project, port, error):
-    done = run_script("spec-kitty", "dashboard", "--port", port, cwd=project)
+    done = run_installed("spec-kitty", "dashboard", "--port", port, cwd=project)
     assert done.returncode == 2
     assert error in done.stderr.decode()
 
@@ -192,7 +194,7 @@ def test_a_port_in_use_is_named(project):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = run_script(
+        done = run_installed(
             "spec-kitty", "dashboard", "--background", "--port", str(port), cwd=project
         )
     assert done.returncode == 2
@@ -202,7 +204,7 @@ def test_a_port_in_use_is_named(project):
 
 
 def test_outside_a_project_it_says_how_to_make_one(tmp_path):
-    done = run_script("spec-kitty", "dashboard", cwd=tmp_path)
+    done = run_installed("spec-kitty", "dashboard", cwd=tmp_path)
     assert done.returncode == 2
     assert "is not inside a spec-kitty project" in done.stderr.decode()
     assert "spec-kitty init" in done.stderr.decode()

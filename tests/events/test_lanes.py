@@ -43,6 +43,14 @@ def test_every_canonical_lane_and_alias_has_exactly_one_sync_lane():
     assert len(names) == len(set(names))
 
 
+def test_collapse_lanes_help_states_where_each_lane_goes(script):
+    helped = script("collapse-lanes", "--help").stdout.decode()
+    for lane, synced in EXPECTED.items():
+        if lane != synced:
+            (line,) = [line for line in helped.splitlines() if line.endswith(f" -> {synced}")]
+            assert lane in line.split(" -> ")[0].strip().split(", "), (lane, line)
+
+
 def test_doing_is_an_alias_of_in_progress():
     assert parse_lane("doing") is Lane.IN_PROGRESS
     assert collapse_lane("doing") == "doing"

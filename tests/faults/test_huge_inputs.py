@@ -8,8 +8,8 @@ import sys
 import threading
 
 import pytest
+from factories import envelope
 from faults_support import VENV_BIN
-from kitty_testing import envelope
 
 MB = 1024 * 1024
 

@@ -9,8 +9,9 @@ import stat
 import subprocess
 
 import pytest
+from factories import envelope
 from faults_support import VENV_BIN
-from kitty_testing import envelope, fill_queue, store_login
+from kitty_testing import fill_queue, store_login
 
 
 def mode(path) -> int:

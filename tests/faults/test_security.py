@@ -8,8 +8,9 @@ import stat
 import subprocess
 
 import pytest
+from factories import envelope
 from faults_support import BATCH, VENV_BIN, queue_rows, sync_now
-from kitty_testing import envelope, fill_queue, store_login
+from kitty_testing import fill_queue, store_login
 from werkzeug import Response
 
 ACCESS, REFRESH = "ACCESS-7f3a9c-SECRET", "REFRESH-b81d2e-SECRET"

@@ -14,8 +14,9 @@ import threading
 import time
 
 import pytest
+from factories import envelope
 from faults_support import BATCH, queue_rows, sync_now
-from kitty_testing import envelope, fill_queue, store_login
+from kitty_testing import fill_queue, store_login
 from werkzeug import Response
 
 FAST_RETRIES = ("--retries", "1", "--max-wait", "3")

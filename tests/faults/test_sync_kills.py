@@ -14,6 +14,7 @@ import signal
 import time
 
 import pytest
+from factories import envelope
 from faults_support import (
     children,
     kill_group,
@@ -24,7 +25,7 @@ from faults_support import (
     summary_counts,
     sync_now,
 )
-from kitty_testing import envelope, fill_queue, login
+from kitty_testing import fill_queue, login
 
 ROUNDS = 7
 

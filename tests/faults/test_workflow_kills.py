@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from faults_support import VENV_BIN, git, spec_kitty
-from kitty_testing import commits, committed_files, queued, status
+from kitty_testing import commits, committed_files, queued, status, worktree
 
 SLUG = "001-checkout-flow"
 TASKS_MD = "## WP01: One\n- [ ] T001 First\n\n## WP02: Two\nDepends on: WP01\n- [ ] T002 Next\n"
@@ -90,7 +90,7 @@ def project(tmp_path: Path, stage: str) -> Path:
     if stage in ("implement", "move-task"):
         return root  # WP01 planned
     implement(root, load_feature(root, SLUG), "WP01", "agent")
-    git(root / ".worktrees" / f"{SLUG}-WP01", "commit", "-q", "--allow-empty", "-m", "Work")
+    git(worktree(root, SLUG, "WP01"), "commit", "-q", "--allow-empty", "-m", "Work")
     move_task(root, load_feature(root, SLUG), "WP01", "for_review", "agent")
     return root
 

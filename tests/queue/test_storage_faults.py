@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 
 from factories import status_event
-from kitty_testing import VENV_BIN, json_lines, run_script
+from kitty_testing import VENV_BIN, json_lines, run_installed
 
 
 def lines(events):
@@ -22,7 +22,7 @@ def small_file_limit():
 
 def test_a_full_disk_fails_clearly_and_keeps_what_was_queued(spec_kitty_home):
     earlier = [status_event() for _ in range(50)]
-    assert run_script("enqueue", input=lines(earlier)).returncode == 0
+    assert run_installed("enqueue", input=lines(earlier)).returncode == 0
     done = subprocess.run(
         [str(VENV_BIN / "enqueue")],
         input=lines(status_event() for _ in range(3000)).encode(),
@@ -33,16 +33,16 @@ def test_a_full_disk_fails_clearly_and_keeps_what_was_queued(spec_kitty_home):
     message = done.stderr.decode()
     assert "event-queue.db: cannot write" in message and "is the disk full?" in message
     assert "Traceback" not in message
-    exported = [e["event_id"] for e in json_lines(run_script("queue-export").stdout)]
+    exported = [e["event_id"] for e in json_lines(run_installed("queue-export").stdout)]
     assert exported[:50] == [e["event_id"] for e in earlier]
 
 
 def test_a_queue_locked_too_long_exits_5_naming_the_file(spec_kitty_home):
-    run_script("enqueue", input=lines([status_event()]))
+    run_installed("enqueue", input=lines([status_event()]))
     holder = sqlite3.connect(spec_kitty_home / "event-queue.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        done = run_script(
+        done = run_installed(
             "enqueue",
             input=lines([status_event()]),
             env={"SPEC_KITTY_QUEUE_TIMEOUT": "0.3"},
@@ -54,4 +54,4 @@ def test_a_queue_locked_too_long_exits_5_naming_the_file(spec_kitty_home):
         f"enqueue: queue {spec_kitty_home / 'event-queue.db'} is locked by another process "
         "(waited 0.3s); nothing was lost, try again when it finishes"
     )
-    assert len(json_lines(run_script("queue-export").stdout)) == 1
+    assert len(json_lines(run_installed("queue-export").stdout)) == 1

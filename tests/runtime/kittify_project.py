@@ -172,7 +172,3 @@ def tree(root: Path) -> dict[str, bytes]:
                 f"-> {os.readlink(path)}".encode() if path.is_symlink() else (path.read_bytes())
             )
     return snapshot
-
-
-def json_lines(data: bytes) -> list[dict]:
-    return [json.loads(line) for line in data.decode().splitlines() if line.strip()]

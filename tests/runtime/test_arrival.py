@@ -8,10 +8,9 @@ from kittify_project import (
     CONFIG_1X,
     CUSTOM_PLAN,
     EXPECTED_ACTIONS,
-    json_lines,
     write_legacy_project,
 )
-from kitty_testing import commits, git, queued, status, write
+from kitty_testing import commits, git, json_lines, queued, status, worktree, write
 from spec_kitty.runtime.legacy import LEGACY, MIGRATED, project_state
 
 MIGRATE_NOTE = b"`spec-kitty migrate` removes its unmodified copies"
@@ -88,7 +87,7 @@ def test_after_migrate_a_work_package_checkout_leaves_the_tree_clean(script, leg
     done = script("spec-kitty", "implement", "WP01", cwd=legacy_repo)
 
     assert done.returncode == 0, done.stderr
-    assert (legacy_repo / ".worktrees/001-checkout-WP01").is_dir()
+    assert worktree(legacy_repo, "001-checkout", "WP01").is_dir()
     assert status(legacy_repo) == ""
 
 

@@ -1,9 +1,7 @@
 """`migrate`: the global runtime installed once, 1.x projects reduced to their real overrides."""
 
 import json
-import os
 import subprocess
-import sys
 import warnings
 
 import pytest
@@ -26,20 +24,18 @@ from kittify_project import (
     write_fresh_project,
     write_legacy_project,
 )
+from kitty_testing import VENV_BIN
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.runtime import stock
 from spec_kitty.runtime.legacy import LEGACY, MIGRATED, project_state
 from spec_kitty.runtime.manifest import content_hash, read_manifest, shipped_files
 from spec_kitty.runtime.migrate import (
-    MigrationConflict,
-    action_records,
-    describe,
     ensure_global_runtime,
     mark_project_migrated,
     migrate_project,
     plan_project,
-    raise_conflicts,
 )
+from spec_kitty.runtime.migrate_report import MigrationConflict, describe
 from spec_kitty.runtime.render import render_template
 from spec_kitty.runtime.resolve import resolve_mission, resolve_template
 
@@ -69,12 +65,12 @@ def migrate(root, notes=None, dry_run=False):
     )
 
 
-def by_path(report):
-    return {action["path"]: action for action in report["actions"]}
+def by_path(actions):
+    return {action.path: action for action in actions}
 
 
 def actions_of(report):
-    return {path: action["action"] for path, action in by_path(report).items()}
+    return {path: action.action for path, action in by_path(report.actions).items()}
 
 
 def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, legacy):
@@ -82,15 +78,15 @@ def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, le
     notes = []
     glob, project = migrate(legacy, notes)
 
-    assert {a["action"] for a in glob["actions"]} == {"install"}
+    assert {a.action for a in glob.actions} == {"install"}
     assert tree(home).keys() >= set(shipped_files())
     assert read_manifest(home)["version"] and len(read_manifest(home)["files"]) == len(
         shipped_files()
     )
 
-    actions = by_path(project)
+    actions = by_path(project.actions)
     assert actions_of(project) == EXPECTED_ACTIONS
-    assert actions[".kittify/templates/commands/review.md"]["to"] == (
+    assert actions[".kittify/templates/commands/review.md"].to == (
         ".kittify/command-templates/review.md"
     )
 
@@ -122,9 +118,7 @@ def test_first_migration_classifies_every_file_and_keeps_only_overrides(home, le
 
 
 def test_each_file_reports_its_origin(home, legacy):
-    origins = {
-        path: a.get("origin") for path, a in by_path({"actions": plan_project(legacy)}).items()
-    }
+    origins = {path: a.origin for path, a in by_path(plan_project(legacy)).items()}
 
     assert origins[f".kittify/{SD}/mission.yaml"].startswith("toolkit default ")
     assert origins[".kittify/templates/checklist-template.md"].startswith("toolkit default ")
@@ -144,7 +138,7 @@ def test_spec_kitty_stock_copies_go_edits_stay_and_an_unshipped_mission_stays_wh
 
     report = migrate(legacy)[1]
 
-    found = {path: (a["action"], a.get("origin")) for path, a in by_path(report).items()}
+    found = {path: (a.action, a.origin) for path, a in by_path(report.actions).items()}
     assert {path: found[path] for path in SPEC_KITTY_EXPECTED} == SPEC_KITTY_EXPECTED
     kittify = legacy / ".kittify"
     for rel in SPEC_KITTY_STOCK:
@@ -175,10 +169,10 @@ def test_a_file_is_compared_with_its_own_path_only(home, legacy, spec_kitty_rele
     moved = SPEC_KITTY_STOCK[f"{SD}/templates/tasks-template.md"][0]
     (legacy / ".kittify/missions/research/templates/tasks-template.md").write_bytes(moved)
 
-    planned = by_path({"actions": plan_project(legacy)})
+    planned = by_path(plan_project(legacy))
 
     copy = planned[".kittify/missions/research/templates/tasks-template.md"]
-    assert copy["action"] == "keep-override" and not copy["origin"].startswith("stock")
+    assert copy.action == "keep-override" and not copy.origin.startswith("stock")
 
 
 def test_after_migration_overrides_win_and_the_rest_comes_from_the_global_runtime(home, legacy):
@@ -208,9 +202,9 @@ def test_second_run_changes_nothing_and_says_so(home, legacy):
     notes = []
     glob, project = migrate(legacy, notes)
 
-    assert not glob["changed"] and not project["changed"]
-    assert {a["action"] for a in glob["actions"]} == {"unchanged"}
-    assert {a["action"] for a in project["actions"]} == {
+    assert not glob.changed and not project.changed
+    assert {a.action for a in glob.actions} == {"unchanged"}
+    assert {a.action for a in project.actions} == {
         "keep-override",
         "keep-mission",
         "untouched-config",
@@ -228,7 +222,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(home, legacy):
 
     assert tree(legacy) == before
     assert not home.exists()
-    assert glob["changed"] and not glob["applied"]
+    assert glob.changed and not glob.applied
     assert actions_of(project) == EXPECTED_ACTIONS
     assert notes[0].endswith(f"would install {len(shipped_files())} file(s)")
     assert f"would remove {REMOVED} stock copy(ies)" in notes[1]
@@ -241,14 +235,26 @@ def test_dry_run_prints_the_plan_and_changes_nothing(home, legacy):
 def test_action_records_name_their_runtime_and_whether_it_was_a_dry_run(home, legacy):
     global_report, project_report = migrate(legacy, dry_run=True)
 
-    records = action_records(global_report, True) + action_records(project_report, True)
+    records = global_report.records(True) + project_report.records(True)
 
-    assert len(records) == len(global_report["actions"]) + len(project_report["actions"])
+    assert len(records) == len(global_report.actions) + len(project_report.actions)
     assert {(r["scope"], r.get("home"), r.get("project"), r["dry_run"]) for r in records} == {
         ("global", str(home), None, True),
         ("project", None, str(legacy), True),
     }
-    assert records[0] == {**global_report["actions"][0], "home": str(home), "dry_run": True}
+    first = global_report.actions[0]
+    assert records[0] == {
+        "scope": "global",
+        "action": first.action,
+        "path": first.path,
+        "home": str(home),
+        "dry_run": True,
+    }
+    # Each line keeps one order of fields, those an action has not left out.
+    order = ["scope", "action", "path", "origin", "to", "slug", "reason", "home", "project"]
+    for record in records:
+        assert list(record) == [key for key in order if key in record] + ["dry_run"]
+    assert {"origin", "to", "slug", "reason"} <= {key for r in records for key in r}
 
 
 def test_second_project_reuses_the_global_runtime(home, legacy, tmp_path):
@@ -258,24 +264,24 @@ def test_second_project_reuses_the_global_runtime(home, legacy, tmp_path):
 
     glob, project = migrate(other)
 
-    assert {a["action"] for a in glob["actions"]} == {"unchanged"}
+    assert {a.action for a in glob.actions} == {"unchanged"}
     assert tree(home) == home_before
-    assert project_state(other) == MIGRATED and project["changed"]
+    assert project_state(other) == MIGRATED and project.changed
 
 
 def test_a_copy_of_an_earlier_release_default_is_not_a_customisation(legacy, tmp_path, monkeypatch):
     old_spec = b"# Feature Specification (0.9)\n\nOlder wording of the default.\n"
     (legacy / ".kittify/templates/spec-template.md").write_bytes(old_spec)
-    planned = by_path({"actions": plan_project(legacy)})
-    assert planned[".kittify/templates/spec-template.md"]["action"] == "keep-override"
+    planned = by_path(plan_project(legacy))
+    assert planned[".kittify/templates/spec-template.md"].action == "keep-override"
 
     table = spec_kitty_table(
         tmp_path / "with-old.json", {"templates/spec-template.md": (old_spec, ["0.9.0"])}
     )
     monkeypatch.setattr(stock, "DEFAULT", table)
-    planned = by_path({"actions": plan_project(legacy)})
-    assert planned[".kittify/templates/spec-template.md"]["action"] == "remove-identical"
-    assert planned[".kittify/templates/spec-template.md"]["origin"] == "stock 0.9.0"
+    planned = by_path(plan_project(legacy))
+    assert planned[".kittify/templates/spec-template.md"].action == "remove-identical"
+    assert planned[".kittify/templates/spec-template.md"].origin == "stock 0.9.0"
 
 
 def test_release_hashes_record_the_defaults_this_version_ships():
@@ -308,7 +314,7 @@ def test_an_upgrade_updates_untouched_global_files_and_keeps_edited_ones(home):
     notes = []
     report = ensure_global_runtime(notify=notes.append)
 
-    actions = {a["path"]: a["action"] for a in report["actions"]}
+    actions = {a.path: a.action for a in report.actions}
     assert actions[f"{SD}/templates/spec-template.md"] == "update"
     assert actions[f"{SD}/templates/plan-template.md"] == "skip-user-edited"
     assert actions["templates/retired.md"] == "retire"
@@ -321,7 +327,7 @@ def test_an_upgrade_updates_untouched_global_files_and_keeps_edited_ones(home):
     assert "kept 2 file(s) you edited" in notes[0]
 
     again = ensure_global_runtime(notify=notes.append)
-    assert not again["changed"]
+    assert not again.changed
     assert (home / SD / "templates/plan-template.md").read_bytes() == edited
     assert "nothing to change (kept 2 file(s) you edited)" in notes[-1]
 
@@ -334,9 +340,9 @@ def test_a_colliding_1x_file_stops_the_migration_before_any_change(home, legacy)
 
     report = migrate_project(legacy, notify=lambda _: None)
 
-    assert not report["applied"] and tree(legacy) == before
+    assert not report.applied and tree(legacy) == before
     with pytest.raises(MigrationConflict) as raised:
-        raise_conflicts(report)
+        report.raise_conflicts()
     assert raised.value.exit_code == 1
     assert ".kittify/templates/commands/review.md -> .kittify/command-templates/review.md" in str(
         raised.value
@@ -372,9 +378,10 @@ def test_after_migration_normal_operation_prints_no_warning(home, legacy, capfd)
 
 def test_concurrent_migrations_take_turns_and_both_finish(home, tmp_path):
     projects = [write_legacy_project(tmp_path / f"p{i}") for i in range(3)]
-    script = os.path.join(os.path.dirname(sys.executable), "migrate-global")
     running = [
-        subprocess.Popen([script, str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [VENV_BIN / "migrate-global", str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for p in projects
     ]
     for process in running:
@@ -392,7 +399,7 @@ def test_workflow_commands_refresh_a_global_runtime_left_by_another_version(home
     from spec_kitty.runtime.migrate import ensure_current_global_runtime
 
     notes = []
-    assert ensure_current_global_runtime(notify=notes.append)["changed"]
+    assert ensure_current_global_runtime(notify=notes.append).changed
     assert ensure_current_global_runtime(notify=notes.append) is None
     manifest = json.loads((home / "manifest.json").read_text())
     older = b"# spec template of an earlier release\n"
@@ -402,7 +409,7 @@ def test_workflow_commands_refresh_a_global_runtime_left_by_another_version(home
 
     report = ensure_current_global_runtime(notify=notes.append)
 
-    assert [a["path"] for a in report["actions"] if a["action"] == "update"] == [
+    assert [a.path for a in report.actions if a.action == "update"] == [
         f"{SD}/templates/spec-template.md"
     ]
     assert len(notes) == 2
@@ -432,8 +439,8 @@ def test_spec_kitty_s_own_files_in_the_shared_global_runtime_are_left_and_skippe
     manifest = json.loads((home / "manifest.json").read_text())
     (home / "manifest.json").write_text(json.dumps({**manifest, "version": "0.0.9"}))
     report = ensure_global_runtime(notify=lambda _: None)
-    spec = by_path(report)[f"{SD}/templates/spec-template.md"]
-    assert (spec["action"], spec["origin"]) == ("skip-spec-kitty", "stock 2.1.3")
+    spec = by_path(report.actions)[f"{SD}/templates/spec-template.md"]
+    assert (spec.action, spec.origin) == ("skip-spec-kitty", "stock 2.1.3")
     assert (home / SD / "templates/spec-template.md").read_bytes() == theirs
     assert {k: v for k, v in tree(home).items() if k != "manifest.json"} == {
         k: v for k, v in before.items() if k != "manifest.json"

@@ -7,11 +7,11 @@ from kittify_project import (
     EXPECTED_ACTIONS,
     REMOVED,
     SHIPPED,
-    json_lines,
     tree,
     write_fresh_project,
     write_legacy_project,
 )
+from kitty_testing import json_lines
 from spec_kitty.runtime.migrate import mark_project_migrated
 
 

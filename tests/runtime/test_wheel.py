@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from kittify_project import SHIPPED, json_lines
+from kittify_project import SHIPPED
+from kitty_testing import json_lines
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ["pyproject.toml", "README.md", "lib", "bin", "templates", "contracts"]

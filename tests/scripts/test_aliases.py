@@ -2,10 +2,10 @@
 the same task with the same flags, its help, --list, and a group named without its command."""
 
 import json
-import subprocess
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, run_script
+from factories import envelope
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, git, run_installed
 from spec_kitty.events.lanes import Lane
 from spec_kitty.tasks.aliases import ALIASES
 from spec_kitty.tasks.program import spec_kitty_program, task_context
@@ -142,10 +142,10 @@ def test_help_is_never_taken_as_a_positional_value(capsys, tmp_path, monkeypatch
 
 
 def test_task_help_from_the_console_script_keeps_every_flag_description(tmp_path):
-    done = run_script("spec-kitty", "implement", "--help", cwd=tmp_path)
+    done = run_installed("spec-kitty", "implement", "--help", cwd=tmp_path)
     assert done.returncode == 0
     assert b"start although a dependency is not done (needs" in done.stdout
-    done = run_script("spec-kitty", "sync", "now", "--help", cwd=tmp_path)
+    done = run_installed("spec-kitty", "sync", "now", "--help", cwd=tmp_path)
     assert b"write per-event failure details to this" in done.stdout
     assert b"--no-strict: not accepted" in done.stdout
 
@@ -199,22 +199,18 @@ def test_a_group_with_help_lists_what_it_offers(capsys):
         assert " offers:" in out and "= " in out
 
 
-def git(root, *args):
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
 @pytest.fixture
 def project(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     git(root, "commit", "-q", "--allow-empty", "-m", "initial commit")
-    assert run_script("spec-kitty", "init", cwd=root).returncode == 0
+    assert run_installed("spec-kitty", "init", cwd=root).returncode == 0
     return root
 
 
 def kitty(root, *argv, ok=True):
-    done = run_script("spec-kitty", *argv, cwd=root)
+    done = run_installed("spec-kitty", *argv, cwd=root)
     if ok:
         assert done.returncode == 0, (argv, done.stderr.decode())
     return done
@@ -277,7 +273,7 @@ def test_an_unknown_mission_is_refused_with_the_known_ones(project):
 
 
 def test_the_2x_sync_and_auth_spelling_end_to_end(tmp_path, reference_server):
-    login = run_script(
+    login = run_installed(
         "spec-kitty",
         *("auth", "login", "--server", reference_server.url, "--username", DEMO_USER),
         *("--password-stdin", "--force"),

@@ -3,20 +3,20 @@
 import json
 
 from factories import status_event
-from kitty_testing import json_lines, run_script
+from kitty_testing import json_lines, run_installed
 
 
 def test_list_and_task_help_work_outside_any_project(tmp_path):
-    listed = run_script("spec-kitty", "--list", cwd=tmp_path)
+    listed = run_installed("spec-kitty", "--list", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert b"queue-requeue" in listed.stdout
-    helped = run_script("spec-kitty", "--help", "queue-requeue", cwd=tmp_path)
+    helped = run_installed("spec-kitty", "--help", "queue-requeue", cwd=tmp_path)
     assert helped.returncode == 0
     assert b"--all-failed" in helped.stdout
 
 
 def test_task_errors_are_one_line_with_the_usage_code(tmp_path):
-    done = run_script("spec-kitty", "queue-requeue", cwd=tmp_path)
+    done = run_installed("spec-kitty", "queue-requeue", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.decode().strip() == (
         "spec-kitty queue-requeue: give --all-failed, --all-held, or one or more --event-id ID"
@@ -27,14 +27,14 @@ def test_requeue_brings_dead_letters_back(tmp_path):
     from spec_kitty.queue.store import Queue
 
     event = status_event()
-    run_script("enqueue", input=json.dumps(event) + "\n")
+    run_installed("enqueue", input=json.dumps(event) + "\n")
     with Queue() as queue:
         queue.ack([{"event_id": event["event_id"], "status": "rejected"}], max_rejections=1)
-    assert json_lines(run_script("queue-export").stdout) == []
-    done = run_script("spec-kitty", "queue-requeue", "--all-failed", cwd=tmp_path)
+    assert json_lines(run_installed("queue-export").stdout) == []
+    done = run_installed("spec-kitty", "queue-requeue", "--all-failed", cwd=tmp_path)
     assert done.returncode == 0
     assert b"requeued 1 dead-lettered event(s)" in done.stderr
-    assert [e["event_id"] for e in json_lines(run_script("queue-export").stdout)] == [
+    assert [e["event_id"] for e in json_lines(run_installed("queue-export").stdout)] == [
         event["event_id"]
     ]
 
@@ -49,7 +49,7 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
         ("sync-status", "--top", "0"): "--top expects a whole number of at least 1, got 0",
     }
     for argv, expected in cases.items():
-        done = run_script("spec-kitty", *argv, cwd=tmp_path)
+        done = run_installed("spec-kitty", *argv, cwd=tmp_path)
         assert done.returncode == 2, argv
         lines = done.stderr.decode().strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (argv, lines)
@@ -59,7 +59,8 @@ def test_a_task_writing_into_a_pipe_its_reader_left_ends_quietly():
     import os
     import subprocess
 
-    from kitty_testing import VENV_BIN, envelope, fill_queue
+    from factories import envelope
+    from kitty_testing import VENV_BIN, fill_queue
 
     fill_queue([envelope(0)])
     reader, writer = os.pipe()

@@ -5,11 +5,12 @@ import json
 
 import requests
 from factories import PROJECT_UUID, status_event
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 
 OTHER_PROJECT = "00000000-0000-4000-8000-000000000403"
 
 
-def login(server, username="demo", password="demo-password") -> dict:
+def login(server, username=DEMO_USER, password=DEMO_PASSWORD) -> dict:
     response = requests.post(
         f"{server.url}/api/v1/token/", json={"username": username, "password": password}, timeout=5
     )

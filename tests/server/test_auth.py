@@ -5,6 +5,7 @@ import time
 import jwt
 import pytest
 import requests
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 from server_helpers import bearer, login
 from spec_kitty.server import ReferenceServer
 
@@ -18,7 +19,7 @@ def test_login_answers_tokens_with_their_lifetimes(reference_server):
     assert tokens["access_lifetime"] == 900
     assert tokens["refresh_lifetime"] == 7 * 24 * 3600
     claims = jwt.decode(tokens["access"], options={"verify_signature": False})
-    assert claims["sub"] == "demo"
+    assert claims["sub"] == DEMO_USER
     assert claims["token_type"] == "access"
     assert claims["exp"] - claims["iat"] == 900
     assert health(reference_server, tokens["access"]).json()["status"] == "ok"
@@ -33,8 +34,8 @@ def test_team_slug_is_returned_when_the_user_has_one(tmp_path):
 @pytest.mark.parametrize(
     "body",
     [
-        {"username": "demo", "password": "wrong"},
-        {"username": "nobody", "password": "demo-password"},
+        {"username": DEMO_USER, "password": "wrong"},
+        {"username": "nobody", "password": DEMO_PASSWORD},
     ],
 )
 def test_wrong_credentials_are_401_invalid_credentials(reference_server, body):
@@ -45,7 +46,7 @@ def test_wrong_credentials_are_401_invalid_credentials(reference_server, body):
 
 def test_login_without_a_password_is_400_naming_the_field(reference_server):
     response = requests.post(
-        f"{reference_server.url}/api/v1/token/", json={"username": "demo"}, timeout=5
+        f"{reference_server.url}/api/v1/token/", json={"username": DEMO_USER}, timeout=5
     )
     assert response.status_code == 400
     assert response.json()["details"] == [{"field": "password", "error": "missing or not a string"}]
@@ -83,7 +84,7 @@ def _forged(claims: dict, key: str = "not-the-server-secret-but-32-bytes-long") 
 def _claims(**overrides) -> dict:
     now = int(time.time())
     claims = {
-        "sub": "demo",
+        "sub": DEMO_USER,
         "token_type": "access",
         "aud": "spec-kitty-sync",
         "iat": now,
@@ -98,7 +99,7 @@ def test_expired_tampered_wrong_audience_and_wrong_type_tokens_are_401(reference
     access = login(reference_server)["access"]
     header, payload, signature = access.split(".")
     cases = {
-        "expired": (reference_server.issue_token("demo", lifetime=-5), "token_expired"),
+        "expired": (reference_server.issue_token(DEMO_USER, lifetime=-5), "token_expired"),
         "tampered": (f"{header}.{payload}.{signature[:-4]}AAAA", "token_invalid"),
         "foreign key": (_forged(_claims()), "token_invalid"),
         "wrong audience": (_forged(_claims(aud="someone-else"), secret), "token_invalid"),
@@ -120,7 +121,7 @@ def test_no_authorization_header_is_401_token_missing(reference_server):
 
 
 def test_tokens_stay_valid_across_a_restart_on_the_same_database(tmp_path):
-    users = {"demo": {"password": "demo-password"}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     with ReferenceServer(tmp_path / "s.db", users=users) as server:
         tokens = login(server)
     with ReferenceServer(tmp_path / "s.db", users=users) as server:

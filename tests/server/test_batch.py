@@ -5,6 +5,7 @@ import json
 
 import pytest
 import requests
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 from server_helpers import OTHER_PROJECT, PROJECT_UUID, bearer, login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 
@@ -31,7 +32,7 @@ def test_events_are_stored_and_answered_success_in_order(reference_server, token
 
 
 def test_a_resent_event_is_duplicate_also_after_a_restart(tmp_path):
-    users = {"demo": {"password": "demo-password"}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     event = synced()
     with ReferenceServer(tmp_path / "s.db", users=users) as server:
         token = login(server)["access"]
@@ -142,7 +143,7 @@ def test_unreadable_bodies_are_400_with_error_and_details(
 
 
 def test_bodies_over_the_limit_are_413_sent_or_uncompressed(tmp_path):
-    users = {"demo": {"password": "demo-password"}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     with ReferenceServer(tmp_path / "s.db", users=users, max_body_bytes=20_000) as server:
         token = login(server)["access"]
         many = [synced() for _ in range(60)]
@@ -155,7 +156,7 @@ def test_bodies_over_the_limit_are_413_sent_or_uncompressed(tmp_path):
 
 
 def test_more_batches_than_the_rate_limit_get_429_with_retry_after(tmp_path):
-    users = {"demo": {"password": "demo-password"}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     with ReferenceServer(tmp_path / "s.db", users=users, rate_limit=2) as server:
         token = login(server)["access"]
         codes = [post_batch(server, token, [synced()]).status_code for _ in range(2)]
@@ -168,7 +169,7 @@ def test_more_batches_than_the_rate_limit_get_429_with_retry_after(tmp_path):
 
 def test_stored_events_are_listed_for_the_users_projects_only(tmp_path):
     users = {
-        "demo": {"password": "demo-password"},
+        DEMO_USER: {"password": DEMO_PASSWORD},
         "ann": {"password": "pw", "projects": [OTHER_PROJECT]},
     }
     with ReferenceServer(tmp_path / "s.db", users=users) as server:

@@ -10,10 +10,11 @@ import time
 
 import pytest
 import requests
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 from server_helpers import bearer, login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 
-USERS = {"demo": {"password": "demo-password"}}
+USERS = {DEMO_USER: {"password": DEMO_PASSWORD}}
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_an_event_holding_a_lone_surrogate_is_named_and_its_neighbours_sent_agai
 
 @pytest.mark.parametrize("field", ["username", "password"])
 def test_a_lone_surrogate_in_a_login_is_400_json_not_an_html_500(reference_server, field):
-    body = {"username": "demo", "password": "demo-password", field: "\ud800"}
+    body = {"username": DEMO_USER, "password": DEMO_PASSWORD, field: "\ud800"}
     response = requests.post(
         f"{reference_server.url}/api/v1/token/",
         data=json.dumps(body).encode(),
@@ -156,7 +157,7 @@ def test_a_tiny_gzip_of_countless_empty_events_is_refused_before_it_is_parsed(
 
 def test_a_login_body_over_its_own_limit_is_413(tmp_path):
     with ReferenceServer(tmp_path / "s.db", users=USERS, max_login_bytes=1000) as server:
-        padded = {"username": "demo", "password": "demo-password", "padding": "x" * 2000}
+        padded = {"username": DEMO_USER, "password": DEMO_PASSWORD, "padding": "x" * 2000}
         response = requests.post(f"{server.url}/api/v1/token/", json=padded, timeout=5)
         refused(response, 413, "Request body exceeds 1000 bytes")
         assert login(server)["access"]
@@ -277,7 +278,7 @@ def test_over_tls_a_client_that_never_says_hello_blocks_no_one_and_is_dropped(tm
         started = time.monotonic()
         answer = requests.post(
             f"{server.url}/api/v1/token/",
-            json={"username": "demo", "password": "demo-password"},
+            json={"username": DEMO_USER, "password": DEMO_PASSWORD},
             verify=str(cert),
             timeout=5,
         )

@@ -8,6 +8,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kitty_testing import DEMO_PASSWORD, DEMO_USER
 from server_helpers import OTHER_PROJECT, PROJECT_UUID, synced
 from spec_kitty.server.ingest import ingest
 from spec_kitty.server.store import EventStore
@@ -79,11 +80,11 @@ def hostile_app(tmp_path_factory):
 
     server = ReferenceServer(
         tmp_path_factory.mktemp("hostile") / "s.db",
-        users={"demo": {"password": "demo-password"}},
+        users={DEMO_USER: {"password": DEMO_PASSWORD}},
         max_body_bytes=200_000,
         max_events=50,
     )
-    yield Client(server.app), server.issue_token("demo", lifetime=3600)
+    yield Client(server.app), server.issue_token(DEMO_USER, lifetime=3600)
     server.store.close()
 
 

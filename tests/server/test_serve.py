@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 import requests
-from kitty_testing import VENV_BIN, json_lines
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, VENV_BIN, json_lines
 from server_helpers import login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 from spec_kitty.server.store import read_stored_events
@@ -151,14 +151,14 @@ def test_serves_https_when_given_a_certificate_and_key(tmp_path):
         check=True,
         capture_output=True,
     )
-    users = {"demo": {"password": "demo-password"}}
+    users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     with ReferenceServer(tmp_path / "s.db", users=users, tls_cert=cert, tls_key=key) as server:
         assert server.url.startswith("https://127.0.0.1:")
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(f"{server.url}/api/v1/sync/health/", timeout=5)
         response = requests.post(
             f"{server.url}/api/v1/token/",
-            json={"username": "demo", "password": "demo-password"},
+            json={"username": DEMO_USER, "password": DEMO_PASSWORD},
             verify=str(cert),
             timeout=5,
         )

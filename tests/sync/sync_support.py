@@ -4,14 +4,12 @@ import gzip
 import json
 import socket
 import sqlite3
-import sys
-from pathlib import Path
 
+from kitty_testing import VENV_BIN  # noqa: F401 (shared with the sync tests from here)
 from spec_kitty.queue.store import Queue
 from werkzeug import Response
 
 BATCH = "/api/v1/events/batch/"
-VENV_BIN = Path(sys.executable).parent
 
 
 def queued_ids() -> list[str]:

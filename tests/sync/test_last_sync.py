@@ -4,7 +4,8 @@ import json
 import stat
 from datetime import UTC, datetime
 
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login
+from factories import envelope
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
 from spec_kitty.server import ReferenceServer
 from spec_kitty.sync.last_sync import last_sync_path, read_last_sync
 

@@ -6,7 +6,8 @@ import json
 import sqlite3
 
 import pytest
-from kitty_testing import envelope, fill_queue, login, store_login
+from factories import envelope
+from kitty_testing import fill_queue, login, store_login
 from spec_kitty.project import ProjectIdentity
 from spec_kitty.queue.account import DEAD_LETTERED_NEXT_STEP, OUTBOX_NEXT_STEP
 from spec_kitty.queue.emit import emit, outbox_path

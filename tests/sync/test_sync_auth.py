@@ -1,9 +1,10 @@
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from kitty_testing import store_login
+from kitty_testing import DEMO_USER, store_login
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.auth import AuthenticationNeeded, TokenKeeper, login
 from spec_kitty.sync.server_url import check_server_url, resolve_server
@@ -232,3 +233,29 @@ def test_logging_in_offline_says_the_login_failed_not_that_events_wait(script):
         "`spec-kitty auth-login` again"
     )
     assert "sync-now" not in message and "queued" not in message
+
+
+def test_auth_status_tells_when_each_token_expires_and_that_an_expired_login_needs_renewing(
+    script,
+):
+    store_login("https://sync.example.test", access_in=-60, refresh_in=3 * 86400)
+    fresh = script("spec-kitty", "auth-status")
+    store_login("https://sync.example.test", access_in=-60, refresh_in=-60)
+    expired = script("spec-kitty", "auth-status")
+    as_json = script("spec-kitty", "auth-status", "--json")
+
+    assert fresh.returncode == 0
+    lines = fresh.stdout.decode().splitlines()
+    assert lines[0] == f"Logged in as {DEMO_USER} to https://sync.example.test"
+    assert lines[1].startswith("  access token:  expired at ")
+    assert lines[2].startswith("  refresh token: expires at ") and lines[2].endswith(" days)")
+    assert len(lines) == 3
+    assert expired.returncode == 4
+    assert expired.stdout.decode().splitlines()[-1] == (
+        "  the login has expired: run `spec-kitty auth-login`"
+    )
+    status = json.loads(as_json.stdout)
+    assert as_json.returncode == 4
+    assert (status["access_valid"], status["refresh_valid"]) == (False, False)
+    assert (status["username"], status["server"]) == (DEMO_USER, "https://sync.example.test")
+    assert "access-1" not in as_json.stdout.decode()

@@ -4,7 +4,8 @@ import threading
 import time
 
 import pytest
-from kitty_testing import envelope, store_login
+from factories import envelope
+from kitty_testing import store_login
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.sync.auth import AuthenticationNeeded
 from spec_kitty.sync.send import SendOptions, open_sender, send_events

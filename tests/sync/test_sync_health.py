@@ -3,17 +3,14 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from kitty_testing import DEMO_USER, envelope, fill_queue, login, store_login
+from factories import envelope
+from kitty_testing import DEMO_USER, fill_queue, json_lines, login, store_login
 from spec_kitty.queue.account import DEAD_LETTERED_NEXT_STEP, HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.credentials import CredentialStore
 from sync_support import closed_port_url
 
 NOW = datetime.now(UTC)
-
-
-def json_lines(data: bytes) -> list[dict]:
-    return [json.loads(line) for line in data.splitlines() if line.strip()]
 
 
 def mixed_queue() -> dict:

@@ -4,7 +4,8 @@ requeue or drop them."""
 
 import json
 
-from kitty_testing import envelope, fill_queue, json_lines, login
+from factories import envelope
+from kitty_testing import fill_queue, json_lines, login
 from spec_kitty.queue.account import HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from sync_support import make_2x_queue, queued_ids

@@ -11,7 +11,8 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login, store_login
+from factories import envelope
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login, store_login
 from spec_kitty.queue.account import HELD_NEXT_STEP
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer

@@ -2,7 +2,8 @@ import io
 import json
 
 import pytest
-from kitty_testing import envelope, fill_queue
+from factories import envelope
+from kitty_testing import fill_queue
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.queue.store import Queue
 from spec_kitty.sync.ack import apply_results

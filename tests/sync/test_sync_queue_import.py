@@ -3,7 +3,7 @@ import json
 import sqlite3
 
 import pytest
-from kitty_testing import envelope
+from factories import envelope
 from sync_support import make_2x_queue, queued_ids
 
 

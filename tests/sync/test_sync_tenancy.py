@@ -4,7 +4,8 @@ import json
 
 import pytest
 import requests
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, PROJECT, envelope, fill_queue, login
+from factories import PROJECT_UUID, envelope
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer
 from sync_support import queued_ids
@@ -15,9 +16,9 @@ MALLORY_PROJECT = "0b7c2f6e-9d41-4e8a-8f3b-5a6c7d8e9f00"
 @pytest.fixture
 def shared_server(tmp_path):
     users = {
-        DEMO_USER: {"password": DEMO_PASSWORD, "projects": [PROJECT]},
+        DEMO_USER: {"password": DEMO_PASSWORD, "projects": [PROJECT_UUID]},
         "mallory": {"password": "mallory-pw", "projects": [MALLORY_PROJECT]},
-        "teammate": {"password": "teammate-pw", "projects": [PROJECT]},
+        "teammate": {"password": "teammate-pw", "projects": [PROJECT_UUID]},
     }
     with ReferenceServer(tmp_path / "server.db", users=users) as server:
         yield server
@@ -51,7 +52,7 @@ def test_ids_read_from_the_repository_and_posted_first_elsewhere_do_not_eat_the_
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().splitlines()[0] == "Synced: 4, Duplicates: 0, Failed: 0"
-    assert shared_server.stored_events(PROJECT) == mine
+    assert shared_server.stored_events(PROJECT_UUID) == mine
     assert queued_ids() == []
 
 
@@ -80,4 +81,4 @@ def test_a_conflict_is_set_aside_at_once_with_a_next_step_that_helps(
         assert [json.loads(data)["event_id"] for data in queue.export(("failed",))] == [
             mine[1]["event_id"]
         ]
-    assert shared_server.stored_events(PROJECT) == [altered, mine[0]]
+    assert shared_server.stored_events(PROJECT_UUID) == [altered, mine[0]]

@@ -4,7 +4,8 @@ import shutil
 import subprocess
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, envelope, fill_queue, login
+from factories import envelope
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
 from spec_kitty.server import ReferenceServer
 from sync_support import queued_ids
 

@@ -5,11 +5,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from kitty_testing import login
 from spec_kitty.events.lanes import LANES
 from workflow_support import TASKS_MD, VENV_BIN, commits, git, log_events, status, write
-
-# The user the reference_server fixture knows.
-USER, PASSWORD = "demo", "demo-password"
 
 
 def run(script, root, *args, ok=True):
@@ -45,17 +43,7 @@ def test_smoke_from_init_to_review_then_synced_to_the_reference_server(
     run(script, repo, "review", "WP01", "--approve")
     assert git(repo, "status", "--porcelain") == ""
 
-    login = script(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        reference_server.url,
-        "--username",
-        USER,
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-    assert login.returncode == 0, login.stderr.decode()
+    login(reference_server.url)
     sync = run(script, repo, "sync-now")
     assert b"Failed: 0" in sync.stdout
 

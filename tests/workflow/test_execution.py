@@ -8,7 +8,17 @@ from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.state import load_state
 from spec_kitty.workflow.transitions import TransitionRefused
 from spec_kitty.workflow.workspace import open_workspace
-from workflow_support import commits, committed_files, git, log_events, queued, status
+from workflow_support import (
+    commits,
+    committed_files,
+    complete,
+    git,
+    log_events,
+    queued,
+    status,
+    work_in,
+    worktree,
+)
 
 
 def feature(root, slug):
@@ -19,14 +29,6 @@ def lanes(root, slug):
     return load_state(feature(root, slug)).lanes()
 
 
-def work_in(root, slug, wp, name="work.txt"):
-    """Commit something on the WP's branch, in its worktree."""
-    tree = root / ".worktrees" / f"{slug}-{wp}"
-    (tree / name).write_text("done\n")
-    git(tree, "add", name)
-    git(tree, "commit", "-q", "-m", f"{wp} work")
-
-
 def frontmatter_lane(root, slug, wp):
     pkg = load_state(feature(root, slug)).packages[wp]
     return pkg.frontmatter_lane
@@ -35,7 +37,7 @@ def frontmatter_lane(root, slug, wp):
 def test_implement_makes_the_worktree_and_moves_planned_claimed_in_progress(planned):
     root, slug = planned
     result = implement(root, feature(root, slug), "WP01", "claude")
-    tree = root / ".worktrees" / f"{slug}-WP01"
+    tree = worktree(root, slug, "WP01")
     assert result["worktree"] == str(tree) and tree.is_dir()
     assert git(tree, "rev-parse", "--abbrev-ref", "HEAD").strip() == f"{slug}-WP01"
     assert result["prompt"].endswith("tasks/WP01-parse-the-input.md")
@@ -85,7 +87,7 @@ def test_implement_forced_with_a_reason_starts_before_the_dependencies_are_done(
     assert (result["lane"], result["forced"]) == ("in_progress", True)
     # It builds on the work of the dependency under way, as a done one would be built on.
     assert result["base"] == f"{slug}-WP01"
-    assert (root / ".worktrees" / f"{slug}-WP02" / "work.txt").is_file()
+    assert (worktree(root, slug, "WP02") / "work.txt").is_file()
     started = [e for e in log_events(root, slug) if e["wp_id"] == "WP02"]
     assert [(e["to_lane"], e["force"], e["reason"]) for e in started] == [
         ("claimed", True, "API agreed on paper"),
@@ -211,7 +213,7 @@ def test_a_dependent_starts_from_the_one_unmerged_dependency_branch(planned):
     review(root, feature(root, slug), "WP01", "r", approve=True)
     result = implement(root, feature(root, slug), "WP02", "b")
     assert result["base"] == f"{slug}-WP01"
-    assert (root / ".worktrees" / f"{slug}-WP02" / "work.txt").is_file()
+    assert (worktree(root, slug, "WP02") / "work.txt").is_file()
     git(root, "merge", "-q", "--no-edit", f"{slug}-WP01")
     # WP03 needs WP01 (merged now) and WP02: finish WP02, then WP03 starts from WP02's branch.
     work_in(root, slug, "WP02", "more.txt")
@@ -223,11 +225,7 @@ def test_a_dependent_starts_from_the_one_unmerged_dependency_branch(planned):
 def test_the_last_approval_completes_the_feature(planned):
     root, slug = planned
     for wp in ("WP01", "WP02", "WP03"):
-        implement(root, feature(root, slug), wp, "a")
-        work_in(root, slug, wp, f"{wp}.txt")
-        move_task(root, feature(root, slug), wp, "for_review", "a")
-        review(root, feature(root, slug), wp, "r", approve=True)
-        git(root, "merge", "-q", "--no-edit", f"{slug}-{wp}")
+        complete(root, slug, wp)
     (completed,) = queued("FeatureCompleted")
     assert completed["payload"] == {"feature_slug": slug, "total_wps": 3}
 
@@ -235,7 +233,7 @@ def test_the_last_approval_completes_the_feature(planned):
 def test_commands_run_from_inside_a_worktree_act_on_the_main_checkout(planned):
     root, slug = planned
     implement(root, feature(root, slug), "WP01", "a")
-    tree = root / ".worktrees" / f"{slug}-WP01"
+    tree = worktree(root, slug, "WP01")
     work_in(root, slug, "WP01")
     workspace = open_workspace(tree)
     assert workspace.root == root and workspace.here_feature == slug
@@ -323,7 +321,7 @@ def test_a_failed_implement_removes_the_worktree_and_branch_it_made(planned):
     refuse_commits(root)
     with pytest.raises(ScriptError, match="no commits today"):
         implement(root, feature(root, slug), "WP01", "a")
-    assert not (root / ".worktrees" / f"{slug}-WP01").exists()
+    assert not (worktree(root, slug, "WP01")).exists()
     assert f"{slug}-WP01" not in git(root, "branch", "--list")
     assert status(root) == "" and lanes(root, slug)["WP01"] == "planned"
 
@@ -332,8 +330,8 @@ def test_implement_again_hands_out_the_prompt_and_restores_a_removed_worktree(pl
     root, slug = planned
     implement(root, feature(root, slug), "WP01", "a")
     work_in(root, slug, "WP01")
-    git(root, "worktree", "remove", "--force", str(root / ".worktrees" / f"{slug}-WP01"))
+    git(root, "worktree", "remove", "--force", str(worktree(root, slug, "WP01")))
     again = implement(root, feature(root, slug), "WP01", "a")
     assert again["started"] is False and again["lane"] == "in_progress"
-    assert (root / ".worktrees" / f"{slug}-WP01" / "work.txt").is_file()
+    assert (worktree(root, slug, "WP01") / "work.txt").is_file()
     assert len(log_events(root, slug)) == 2

@@ -11,7 +11,7 @@ from spec_kitty.workflow.execution import implement, move_task, review
 from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.state import load_state
 from spec_kitty.workflow.transitions import TransitionRefused
-from workflow_support import git, log_events, queued, write
+from workflow_support import git, log_events, queued, worktree, write
 
 IDS = iter(f"01KJ6{n:021d}" for n in range(1, 1000))
 
@@ -246,7 +246,7 @@ def test_implement_starts_a_genesis_work_package_as_a_planned_one(reviews):
         ("WP03", "planned", "claimed"),
         ("WP03", "claimed", "in_progress"),
     ]
-    assert (root / ".worktrees" / "060-reviews-WP03").is_dir()
+    assert worktree(root, "060-reviews", "WP03").is_dir()
 
 
 def test_no_move_leads_into_genesis_even_forced(reviews):

@@ -8,7 +8,7 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.execution import implement, move_task
 from spec_kitty.workflow.features import load_feature
 from spec_kitty.workflow.planning import create_feature, finalize_tasks, setup_plan
-from workflow_support import commits, git, queued, status, write
+from workflow_support import commits, git, queued, status, worktree, write
 
 
 @pytest.fixture
@@ -95,34 +95,34 @@ def test_a_git_lock_left_behind_is_named_with_what_to_do(planned):
 def test_a_deleted_worktree_folder_is_made_again(planned):
     root, slug = planned
     started = implement(root, load_feature(root, slug), "WP01", "me")
-    worktree = root / ".worktrees" / f"{slug}-WP01"
-    (worktree / "notes.txt").write_text("work\n")
-    git(worktree, "add", "notes.txt")
-    git(worktree, "commit", "-q", "-m", "Work")
-    shutil.rmtree(worktree)  # registered with git all the same
+    tree = worktree(root, slug, "WP01")
+    (tree / "notes.txt").write_text("work\n")
+    git(tree, "add", "notes.txt")
+    git(tree, "commit", "-q", "-m", "Work")
+    shutil.rmtree(tree)  # registered with git all the same
 
     again = implement(root, load_feature(root, slug), "WP01", "me")
 
     assert again["started"] is False and again["worktree"] == started["worktree"]
-    assert (worktree / "notes.txt").read_text() == "work\n"  # the branch's work is back
+    assert (tree / "notes.txt").read_text() == "work\n"  # the branch's work is back
 
 
 def test_a_deleted_worktree_git_keeps_locked_names_the_commands(planned):
     root, slug = planned
     implement(root, load_feature(root, slug), "WP01", "me")
-    worktree = root / ".worktrees" / f"{slug}-WP01"
-    git(root, "worktree", "lock", str(worktree))
-    shutil.rmtree(worktree)
+    tree = worktree(root, slug, "WP01")
+    git(root, "worktree", "lock", str(tree))
+    shutil.rmtree(tree)
 
     with pytest.raises(ScriptError) as refused:
         implement(root, load_feature(root, slug), "WP01", "me")
 
     message = str(refused.value)
-    assert f"git worktree unlock {worktree}` and `git worktree prune`" in message
-    git(root, "worktree", "unlock", str(worktree))
+    assert f"git worktree unlock {tree}` and `git worktree prune`" in message
+    git(root, "worktree", "unlock", str(tree))
     git(root, "worktree", "prune")
     assert implement(root, load_feature(root, slug), "WP01", "me")["started"] is False
-    assert worktree.is_dir()
+    assert tree.is_dir()
 
 
 def test_an_unreadable_journal_is_named(planned):

@@ -11,10 +11,10 @@ import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from spec_kitty.events.lanes import LANES, Lane, UnknownLane, collapse_lane
+from spec_kitty.events.lanes import LANES, Lane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import status_log
-from spec_kitty.workflow.board import board
+from spec_kitty.workflow.board import board, cli_column
 from spec_kitty.workflow.execution import open_feedback
 from spec_kitty.workflow.features import SPECS, feature_slugs, load_feature
 from spec_kitty.workflow.slugs import wp_id as parse_wp_id
@@ -73,21 +73,13 @@ def feature_board(state: FeatureState) -> dict:
     last_moves = state.status.work_packages
     for card in data["work_packages"]:
         package = state.packages[card["wp_id"]]
-        card["cli_lane"] = cli_lane(card["lane"])
+        card["cli_lane"] = cli_column(card["lane"])
         for dependency in card["dependencies"]:
             dependency["done"] = dependency["lane"] == Lane.DONE
         card["agent"] = _agent(package)
         card.update(_last_move(last_moves.get(card["wp_id"]), package))
         card["review_feedback"] = open_feedback(package)
     return data
-
-
-def cli_lane(lane: str) -> str:
-    """The lane's column in the 4-lane view; a lane nobody knows keeps its own name."""
-    try:
-        return collapse_lane(lane)
-    except UnknownLane:
-        return lane
 
 
 def wp_history(root: Path, slug: str, wp: str) -> dict | None:

@@ -24,24 +24,44 @@ class Lane(StrEnum):
     GENESIS = "genesis"
 
 
-# Names older releases and the 4-lane CLI use for a canonical lane.
-LANE_ALIASES = {"doing": Lane.IN_PROGRESS}
+class SyncLane(StrEnum):
+    """The 4 lanes the sync server accepts, which the CLI's board and lane folders use too."""
 
-# The CLI-side (and sync) representation.
-LANES = ("planned", "doing", "for_review", "done")
+    PLANNED = "planned"
+    DOING = "doing"
+    FOR_REVIEW = "for_review"
+    DONE = "done"
+
+
+# Names older releases and the 4-lane CLI use for a canonical lane.
+LANE_ALIASES = {SyncLane.DOING.value: Lane.IN_PROGRESS}
+
+# The CLI-side (and sync) representation, as plain names.
+LANES = tuple(lane.value for lane in SyncLane)
 
 _SYNC_LANE = {
-    Lane.PLANNED: "planned",
-    Lane.CLAIMED: "doing",
-    Lane.IN_PROGRESS: "doing",
-    Lane.FOR_REVIEW: "for_review",
-    Lane.DONE: "done",
-    Lane.BLOCKED: "doing",
-    Lane.CANCELED: "done",
-    Lane.APPROVED: "done",
-    Lane.IN_REVIEW: "for_review",
-    Lane.GENESIS: "planned",
+    Lane.PLANNED: SyncLane.PLANNED,
+    Lane.CLAIMED: SyncLane.DOING,
+    Lane.IN_PROGRESS: SyncLane.DOING,
+    Lane.FOR_REVIEW: SyncLane.FOR_REVIEW,
+    Lane.DONE: SyncLane.DONE,
+    Lane.BLOCKED: SyncLane.DOING,
+    Lane.CANCELED: SyncLane.DONE,
+    Lane.APPROVED: SyncLane.DONE,
+    Lane.IN_REVIEW: SyncLane.FOR_REVIEW,
+    Lane.GENESIS: SyncLane.PLANNED,
 }
+
+
+def collapse_table() -> list[str]:
+    """The canonical -> sync mapping in words, one line per sync lane, for help texts
+    (`claimed, in_progress, blocked -> doing`); a lane of the same name in both is left out."""
+    lines = []
+    for sync in SyncLane:
+        names = [lane.value for lane, shown in _SYNC_LANE.items() if shown == sync and lane != sync]
+        if names:
+            lines.append(f"{', '.join(names)} -> {sync}")
+    return lines
 
 
 def accepted_lanes() -> str:
@@ -68,7 +88,8 @@ def _brief(value: object, field: str | None) -> str:
 
 
 # Every name parse_lane takes (a dict lookup is several times quicker than calling the enum).
-_BY_NAME = {lane.value: lane for lane in Lane} | LANE_ALIASES
+_CANONICAL = {lane.value: lane for lane in Lane}
+_BY_NAME = _CANONICAL | LANE_ALIASES
 
 
 def parse_lane(value: object, field: str | None = None) -> Lane:
@@ -79,27 +100,38 @@ def parse_lane(value: object, field: str | None = None) -> Lane:
     return lane
 
 
-def collapse_lane(value: object, field: str | None = None) -> str:
+def read_lane(value: str) -> Lane | str:
+    """A lane as a file or the status log names it: the canonical Lane of that name, else the
+    name as written (an alias or a lane nobody knows is kept, never guessed; so is anything but
+    a string)."""
+    return _CANONICAL.get(value, value) if isinstance(value, str) else value
+
+
+def collapse_lane(value: object, field: str | None = None) -> SyncLane:
     """The 4-lane sync value for a canonical lane or alias; UnknownLane otherwise."""
     return _SYNC_LANE[parse_lane(value, field)]
+
+
+def known_sync_lane(value: object) -> SyncLane | None:
+    """The 4-lane sync value of a lane, or None for a lane nobody knows."""
+    try:
+        return collapse_lane(value)
+    except UnknownLane:
+        return None
 
 
 def display_lane(value: object) -> str:
     """A lane as people read it: its 4-lane CLI name, followed by the canonical lane where that
     differs (`doing (in_progress)`); a lane nobody knows is shown as it is."""
     try:
-        canonical = parse_lane(value).value
+        canonical = parse_lane(value)
     except UnknownLane:
         return str(value)
     shown = collapse_lane(canonical)
     return shown if shown == canonical else f"{shown} ({canonical})"
 
 
-def lane_fields(value: str, prefix: str = "") -> dict:
+def lane_fields(value: object, prefix: str = "") -> dict:
     """A lane's two names for machine output: `lane`, canonical as logged, and `cli_lane`, its
     4-lane CLI name (None for a lane nobody knows); `prefix` names them, e.g. `to_`."""
-    try:
-        shown = collapse_lane(value)
-    except UnknownLane:
-        shown = None
-    return {f"{prefix}lane": value, f"{prefix}cli_lane": shown}
+    return {f"{prefix}lane": value, f"{prefix}cli_lane": known_sync_lane(value)}

@@ -60,8 +60,19 @@ class Tally:
         self.counts.update(problem.kind for problem in problems)
         return problems
 
+    def check(self, event: dict) -> list[Problem]:
+        """Count the problems of a queued event as it would be sent; returns them."""
+        return self.add(queued_event_problems(event))
+
     def most_common(self) -> dict[str, int]:
         return dict(self.counts.most_common())
+
+    def summary(self, what: str = "event(s)") -> list[str]:
+        """How many events were checked and how many are invalid, then each kind of problem
+        with its count, most common first."""
+        return [f"{self.checked} {what} checked, {self.invalid} invalid"] + [
+            f"  {count:6d}  {kind}" for kind, count in self.counts.most_common()
+        ]
 
 
 def _show(value: object) -> str:

@@ -5,8 +5,9 @@ states, each with the step that fixes it.
 """
 
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
-from spec_kitty.sync.credentials import CredentialsError, CredentialStore, iso
+from spec_kitty.sync.credentials import Credentials, CredentialsError, CredentialStore, iso
 
 HEALTH_PATH = "/api/v1/sync/health/"
 
@@ -20,6 +21,10 @@ NEXT_STEP = {
     "connected": None,
     "logged_in": "probe the server with `spec-kitty sync-status --check`",
 }
+
+
+# What a Health tells of the stored login.
+HEALTH_SHOWS = ("server", "username", "access_expires_at", "refresh_expires_at")
 
 
 @dataclass
@@ -36,24 +41,77 @@ class Health:
         return {**asdict(self), "next_step": NEXT_STEP[self.state]}
 
 
+@dataclass
+class Login:
+    """The stored login at one moment: who, on which server, and when each token expires (the
+    tokens themselves are never shown)."""
+
+    creds: Credentials
+    now: datetime
+
+    @property
+    def expired(self) -> bool:
+        """The refresh token has expired: only logging in again helps."""
+        return self.creds.refresh_expires_at <= self.now
+
+    def to_dict(self) -> dict:
+        creds = self.creds
+        return {
+            "username": creds.username,
+            "team_slug": creds.team_slug,
+            "server": creds.server_url,
+            "access_expires_at": iso(creds.access_expires_at),
+            "access_valid": creds.access_expires_at > self.now,
+            "refresh_expires_at": iso(creds.refresh_expires_at),
+            "refresh_valid": not self.expired,
+        }
+
+    def lines(self) -> list[str]:
+        creds = self.creds
+        team = f" (team {creds.team_slug})" if creds.team_slug else ""
+        lines = [
+            f"Logged in as {creds.username}{team} to {creds.server_url}",
+            f"  access token:  {_expiry_text(creds.access_expires_at, self.now)}",
+            f"  refresh token: {_expiry_text(creds.refresh_expires_at, self.now)}",
+        ]
+        if self.expired:
+            lines.append("  the login has expired: run `spec-kitty auth-login`")
+        return lines
+
+
+def stored_login(store: CredentialStore | None = None) -> Login:
+    """The stored login as of now; CredentialsError (exit 4) when there is none or it cannot
+    be used."""
+    return Login((store or CredentialStore()).load(), datetime.now(UTC))
+
+
+def _expiry_text(moment: datetime, now: datetime) -> str:
+    seconds = int((moment - now).total_seconds())
+    when = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if seconds <= 0:
+        return f"expired at {when}"
+    if seconds < 3600:
+        return f"expires at {when} (in {seconds // 60} min)"
+    if seconds < 2 * 86400:
+        return f"expires at {when} (in {seconds // 3600} h)"
+    return f"expires at {when} (in {seconds // 86400} days)"
+
+
 def login_health(store: CredentialStore | None = None) -> Health:
     """What the stored login says, without touching the network."""
     store = store or CredentialStore()
     if not store.exists():
         return Health("not_logged_in", f"no login stored in {store.path}")
     try:
-        creds = store.load()
+        login = stored_login(store)
     except CredentialsError as exc:
         return Health("credentials_unusable", str(exc))
-    known = {
-        "server": creds.server_url,
-        "username": creds.username,
-        "access_expires_at": iso(creds.access_expires_at),
-        "refresh_expires_at": iso(creds.refresh_expires_at),
-    }
-    if creds.refresh_expired():
+    shown = login.to_dict()
+    known = {key: shown[key] for key in HEALTH_SHOWS}
+    if login.expired:
         return Health("login_expired", "the refresh token has expired", **known)
-    return Health("logged_in", f"logged in as {creds.username} to {creds.server_url}", **known)
+    detail = f"logged in as {shown['username']} to {shown['server']}"
+    return Health("logged_in", detail, **known)
 
 
 def probe_health(timeout: float = 10.0, store: CredentialStore | None = None) -> Health:

@@ -119,9 +119,9 @@ def sync_diagnose(c, json=False, queue=None):
 
     from invoke import Exit
 
-    from spec_kitty.events.validate import Tally, queued_event_problems
+    from spec_kitty.events.validate import Tally
     from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps
-    from spec_kitty.queue.held import NEXT_STEP
+    from spec_kitty.queue.held import NEXT_STEP, held_events, held_lines
     from spec_kitty.queue.store import FAILED, PENDING, Queue
 
     tally = Tally()
@@ -129,7 +129,7 @@ def sync_diagnose(c, json=False, queue=None):
     with Queue(queue) as store:
         for text in store.export((PENDING, FAILED)):
             event = loads(text)
-            for problem in tally.add(queued_event_problems(event)):
+            for problem in tally.check(event):
                 if json:
                     problems.append(problem.to_dict())
                 else:
@@ -137,7 +137,7 @@ def sync_diagnose(c, json=False, queue=None):
                         f"event {problem.event_id} ({event.get('event_type')}): {problem.message()}"
                     )
         unsent = tally.invalid  # pending or dead-lettered events the server would reject
-        held = [_held_event(row, tally, queued_event_problems) for row in store.held()]
+        held = held_events(store, tally)
     if json:
         summary = {"checked": tally.checked, "invalid": tally.invalid}
         print(
@@ -152,58 +152,16 @@ def sync_diagnose(c, json=False, queue=None):
             )
         )
     else:
-        print(f"{tally.checked} queued event(s) checked, {tally.invalid} invalid")
-        for kind, count in tally.most_common().items():
-            print(f"  {count:6d}  {kind}")
+        print("\n".join(tally.summary("queued event(s)")))
         if unsent:
             print(
                 "  next: invalid events are rejected by the server; fix their source, or let them "
                 "dead-letter and inspect them with `queue-export --status failed`"
             )
-        for line in _held_lines(held, NEXT_STEP):
+        for line in held_lines(held):
             print(line)
     if tally.invalid:
         raise Exit(code=EXIT_SOME_FAILED)
-
-
-def _held_event(row: tuple, tally, problems_of) -> dict:
-    """One held event: why it was held, and whether this version can send it now."""
-    from json import loads
-
-    from spec_kitty.queue.held import sendable_now
-
-    event_id, text, reason, since = row
-    event = loads(text)
-    return {
-        "event_id": event_id,
-        "event_type": event.get("event_type"),
-        "aggregate_id": event.get("aggregate_id"),
-        "held_at": since,
-        "reason": reason,
-        "sendable": sendable_now(event),
-        "problems": [problem.to_dict() for problem in tally.add(problems_of(event))],
-    }
-
-
-def _held_lines(held: list[dict], next_step: str) -> list[str]:
-    if not held:
-        return []
-    lines = [f"held: {len(held)} event(s), not sent until their problem is fixed"]
-    for item in held:
-        lines.append(
-            f"  {item['event_id']} ({item['event_type']} {item['aggregate_id']}), held "
-            f"{item['held_at']}: {item['reason']}"
-        )
-        if item["sendable"]:
-            lines.append("    this version can send it: the next `spec-kitty sync-now` does")
-            continue
-        lines += [f"    {problem['message']}" for problem in item["problems"]]
-        lines.append(
-            "    what to do: upgrade this toolkit if a newer spec-kitty wrote it, or drop it: "
-            f"`spec-kitty queue-drop --event-id {item['event_id']}`"
-        )
-    lines.append(f"  next: {next_step}")
-    return lines
 
 
 TASKS = [sync_status, sync_diagnose]

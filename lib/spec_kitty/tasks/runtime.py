@@ -26,8 +26,8 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False, no_co
     from pathlib import Path
 
     from spec_kitty.jsonl import ScriptError, write_record
-    from spec_kitty.runtime.migrate import action_records, describe, raise_conflicts
     from spec_kitty.runtime.migrate import migrate as run_migration
+    from spec_kitty.runtime.migrate_report import PROJECT, describe
     from spec_kitty.runtime.resolve import find_project
 
     projects = []
@@ -42,12 +42,12 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False, no_co
     reports = list(run_migration(projects, dry_run=dry_run, commit=not no_commit))
     for report in reports:
         if json:
-            for record in action_records(report, dry_run):
+            for record in report.records(dry_run):
                 write_record(sys.stdout, record)
-        elif dry_run and "project" in report:
+        elif dry_run and report.scope == PROJECT:
             print("\n".join(describe(report)), flush=True)
     for report in reports[1:]:
-        raise_conflicts(report)
+        report.raise_conflicts()
 
 
 TASKS = [migrate]

@@ -81,47 +81,15 @@ def auth_status(c, json=False):
 
     The tokens themselves are never shown. Exits 4 when not logged in or the login has expired.
     """
-    from datetime import UTC, datetime
-
     from invoke import Exit
 
     from spec_kitty.jsonl import EXIT_AUTH, dumps
-    from spec_kitty.sync.credentials import CredentialStore, iso
+    from spec_kitty.sync.health import stored_login
 
-    creds = CredentialStore().load()
-    now = datetime.now(UTC)
-    status = {
-        "username": creds.username,
-        "team_slug": creds.team_slug,
-        "server": creds.server_url,
-        "access_expires_at": iso(creds.access_expires_at),
-        "access_valid": creds.access_expires_at > now,
-        "refresh_expires_at": iso(creds.refresh_expires_at),
-        "refresh_valid": creds.refresh_expires_at > now,
-    }
-    if json:
-        print(dumps(status))
-    else:
-        team = f" (team {creds.team_slug})" if creds.team_slug else ""
-        print(f"Logged in as {creds.username}{team} to {creds.server_url}")
-        print(f"  access token:  {_expiry_text(creds.access_expires_at, now)}")
-        print(f"  refresh token: {_expiry_text(creds.refresh_expires_at, now)}")
-        if not status["refresh_valid"]:
-            print("  the login has expired: run `spec-kitty auth-login`")
-    if not status["refresh_valid"]:
+    login = stored_login()
+    print(dumps(login.to_dict()) if json else "\n".join(login.lines()))
+    if login.expired:
         raise Exit(code=EXIT_AUTH)
-
-
-def _expiry_text(moment, now) -> str:
-    seconds = int((moment - now).total_seconds())
-    when = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-    if seconds <= 0:
-        return f"expired at {when}"
-    if seconds < 3600:
-        return f"expires at {when} (in {seconds // 60} min)"
-    if seconds < 2 * 86400:
-        return f"expires at {when} (in {seconds // 3600} h)"
-    return f"expires at {when} (in {seconds // 86400} days)"
 
 
 @task(

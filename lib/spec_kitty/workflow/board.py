@@ -5,8 +5,8 @@ frontmatter)."""
 from spec_kitty.events.lanes import (
     Lane,
     UnknownLane,
-    collapse_lane,
     display_lane,
+    known_sync_lane,
     lane_fields,
     parse_lane,
 )
@@ -43,7 +43,7 @@ def board(state: FeatureState) -> dict:
     }
 
 
-def _disagreement(wp_id: str, logged: str | None, pkg) -> dict | None:
+def _disagreement(wp_id: str, logged: Lane | str | None, pkg) -> dict | None:
     """Where the sources of a lane differ: every value, and which source is the truth."""
     if logged is not None:
         truth, truth_from = logged, "status log"
@@ -56,18 +56,16 @@ def _disagreement(wp_id: str, logged: str | None, pkg) -> dict | None:
     differing = {
         name: value
         for name, value in others.items()
-        if value is not None and _view(value) != _view(truth)
+        if value is not None and cli_column(value) != cli_column(truth)
     }
     if not differing:
         return None
     return {"wp_id": wp_id, truth_from: truth, **differing, "truth": truth_from}
 
 
-def _view(lane: str) -> str:
-    try:
-        return collapse_lane(lane)
-    except UnknownLane:
-        return lane
+def cli_column(lane: Lane | str) -> str:
+    """The lane's column in the 4-lane view; a lane nobody knows keeps its own name."""
+    return known_sync_lane(lane) or lane
 
 
 # Columns in the order work flows; the first four always show, the others when not empty.
@@ -85,7 +83,7 @@ COLUMNS = (
 ALWAYS_SHOWN = (Lane.PLANNED, Lane.IN_PROGRESS, Lane.FOR_REVIEW, Lane.DONE)
 
 
-def column(lane: str) -> str:
+def column(lane: Lane | str) -> Lane | str:
     """The board column of a lane: its canonical name (an alias shows with the lane it names,
     genesis, the lane before a work package's first transition, with planned); a lane this tool
     does not know gets a column of its own, after the known ones."""
@@ -93,15 +91,14 @@ def column(lane: str) -> str:
         canonical = parse_lane(lane)
     except UnknownLane:
         return lane
-    return Lane.PLANNED.value if canonical == Lane.GENESIS else canonical.value
+    return Lane.PLANNED if canonical == Lane.GENESIS else canonical
 
 
 def render_text(data: dict) -> str:
     by_column: dict[str, list[dict]] = {}
     for package in data["work_packages"]:
         by_column.setdefault(column(package["lane"]), []).append(package)
-    known = [lane.value for lane in COLUMNS]
-    order = known + sorted(set(by_column) - set(known))
+    order = list(COLUMNS) + sorted(set(by_column) - set(COLUMNS))
     lines = [f"{data['feature']} (target branch {data['target_branch'] or 'not recorded'})"]
     for name in order:
         if name not in by_column and name not in ALWAYS_SHOWN:

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec_kitty.events.lanes import Lane, UnknownLane, collapse_lane, display_lane, lane_fields
+from spec_kitty.events.lanes import Lane, collapse_lane, display_lane, known_sync_lane, lane_fields
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, transitions, wp_files
 from spec_kitty.workflow.changeset import Changeset
@@ -35,8 +35,7 @@ from spec_kitty.workflow.wp_body import (
 )
 from spec_kitty.workflow.wp_files import WorkPackage
 
-WORKTREES = ".worktrees"
-FINISHED = {Lane.DONE.value, Lane.CANCELED.value}
+FINISHED = {Lane.DONE, Lane.CANCELED}
 
 
 def default_agent() -> str:
@@ -68,13 +67,13 @@ def record(
     bootstrapped = [
         pkg
         for wp, pkg in state.packages.items()
-        if wp not in logged and pkg.stated_lane != Lane.PLANNED.value
+        if wp not in logged and pkg.stated_lane != Lane.PLANNED
     ]
     events = [
         status_event(
             pkg.wp_id,
             feature.slug,
-            Lane.PLANNED.value,
+            Lane.PLANNED,
             pkg.stated_lane,
             move.actor,
             force=True,
@@ -89,7 +88,7 @@ def record(
                 move.wp.wp_id,
                 feature.slug,
                 current,
-                target.value,
+                target,
                 move.actor,
                 force=move.force,
                 reason=move.reason,
@@ -98,7 +97,7 @@ def record(
                 execution_mode=move.execution_mode,
             )
         )
-        current = target.value
+        current = target
     state.status = changes.append_log(feature.log_path, events)
     rewrite_wp_file(changes, feature, move.wp, {"lane": collapse_lane(current), **fields}, entries)
     for pkg in bootstrapped:
@@ -109,18 +108,10 @@ def record(
 
 def _stale_frontmatter(pkg: WorkPackage) -> bool:
     """The files state a known lane, and the frontmatter shows another one (or none)."""
-    try:
-        view = collapse_lane(pkg.stated_lane)
-    except UnknownLane:
+    view = known_sync_lane(pkg.stated_lane)
+    if view is None:
         return False
-    return pkg.frontmatter_lane is None or _collapsed(pkg.frontmatter_lane) != view
-
-
-def _collapsed(lane: str) -> str | None:
-    try:
-        return collapse_lane(lane)
-    except UnknownLane:
-        return None
+    return pkg.frontmatter_lane is None or known_sync_lane(pkg.frontmatter_lane) != view
 
 
 def rewrite_wp_file(
@@ -141,11 +132,11 @@ def rewrite_wp_file(
     changes.write(wp.path, frontmatter.join(raw or "", body))
 
 
-def follow_ups(state: FeatureState, wp_id: str, before: dict[str, str]) -> list[dict]:
+def follow_ups(state: FeatureState, wp_id: str, before: dict[str, Lane | str]) -> list[dict]:
     """DependencyResolved for the dependents of a WP that just became done; FeatureCompleted."""
     after = state.lanes()
     slug = state.feature.slug
-    if after[wp_id] != Lane.DONE.value or before[wp_id] == Lane.DONE.value:
+    if after[wp_id] != Lane.DONE or before[wp_id] == Lane.DONE:
         return []
     found = [records.dependency_resolved(slug, dep, wp_id) for dep in state.dependents(wp_id)]
     if all(lane in FINISHED for lane in after.values()):
@@ -173,8 +164,8 @@ def implement(
     target = _target_branch(root, feature, commit)
     lanes = state.lanes()
     lane = lanes[wp_id]
-    branch = f"{feature.slug}-{wp_id}"
-    worktree = root / WORKTREES / branch
+    branch = feature.wp_branch(wp_id)
+    worktree = feature.worktree(wp_id)
     result = {
         "feature": feature.slug,
         "wp_id": wp_id,
@@ -184,7 +175,7 @@ def implement(
         "feedback": open_feedback(wp),
         "forced": False,
     }
-    if lane == Lane.IN_PROGRESS.value:
+    if lane == Lane.IN_PROGRESS:
         # Already started: hand the prompt out again, with its worktree back if it was removed.
         if not worktree.is_dir():
             known = branch in git.local_branches(root)
@@ -217,7 +208,7 @@ def implement(
         fields = {"agent": actor, "base_branch": base_branch, "base_commit": base_commit}
         forced = f" (forced: {reason})" if force else ""
         started = f"{display_lane(lane)} -> {display_lane(Lane.IN_PROGRESS)}{forced}"
-        note = f"{started}: implementation started in {WORKTREES}/{branch}"
+        note = f"{started}: implementation started in {worktree.relative_to(feature.root)}"
         events = record(changes, move, fields, [(ACTIVITY, activity_line(at, actor, note))])
         changes.queue(
             [records.status_changed(e) for e in events]
@@ -226,7 +217,7 @@ def implement(
         result = {
             **result,
             "prompt": str(wp.path),  # moved with its lane folder in the 0.x layout
-            **lane_fields(Lane.IN_PROGRESS.value),
+            **lane_fields(Lane.IN_PROGRESS),
             "base": base_branch,
             "started": True,
             "forced": force,
@@ -245,10 +236,9 @@ def open_feedback(wp: WorkPackage) -> str | None:
 
 def choose_base(root: Path, feature: Feature, wp: WorkPackage, target: str, branches) -> str:
     unmerged = [
-        f"{feature.slug}-{dep}"
-        for dep in wp.dependencies
-        if f"{feature.slug}-{dep}" in branches
-        and not git.is_ancestor(root, f"{feature.slug}-{dep}", target)
+        branch
+        for branch in map(feature.wp_branch, wp.dependencies)
+        if branch in branches and not git.is_ancestor(root, branch, target)
     ]
     if len(unmerged) > 1:
         raise ScriptError(
@@ -279,7 +269,7 @@ def move_task(
     before = state.lanes()
     current = before[wp_id]
     if force:
-        if current == target.value:
+        if current == target:
             raise transitions.TransitionRefused(f"{wp_id} is already in {display_lane(target)}")
         targets = [target]
     else:
@@ -300,19 +290,19 @@ def move_task(
             "feature": feature.slug,
             "wp_id": wp_id,
             **lane_fields(current, "from_"),
-            **lane_fields(target.value, "to_"),
+            **lane_fields(target, "to_"),
             "forced": force,
         }
-        message = f"{feature.slug} {wp_id}: {current} -> {target.value}"  # as logged
+        message = f"{feature.slug} {wp_id}: {current} -> {target}"  # as logged
         committed = changes.commit(message, commit, result)
     return {**result, "committed": committed}
 
 
-def _guard(root, feature, state, wp, current: str, target: Lane) -> None:
+def _guard(root, feature, state, wp, current: Lane | str, target: Lane) -> None:
     if transitions.starts_work(current, target):
         transitions.check_dependencies(wp.wp_id, wp.dependencies, state.lanes())
     if transitions.submits_work(current, target):
-        branch = f"{feature.slug}-{wp.wp_id}"
+        branch = feature.wp_branch(wp.wp_id)
         base = str(wp.fields.get("base_commit") or feature.target_branch or "HEAD")
         ahead = git.commits_between(root, base, branch) if git.rev_parse(root, branch) else None
         transitions.check_has_commits(wp.wp_id, branch, base, ahead)
@@ -335,7 +325,7 @@ def review(
     wp = state.package(wp_id)
     _target_branch(root, feature, commit)
     before = state.lanes()
-    if before[wp_id] != Lane.FOR_REVIEW.value:
+    if before[wp_id] != Lane.FOR_REVIEW:
         raise transitions.TransitionRefused(
             f"{wp_id} is {display_lane(before[wp_id])}; review takes a work package in for_review "
             f"(`spec-kitty move-task {wp_id} --to for_review`)"
@@ -366,7 +356,7 @@ def review(
             "feature": feature.slug,
             "wp_id": wp_id,
             "verdict": verdict,
-            **lane_fields(target.value, "to_"),
+            **lane_fields(target, "to_"),
         }
         committed = changes.commit(f"{feature.slug} {wp_id}: review {verdict}", commit, result)
     return {**result, "committed": committed}

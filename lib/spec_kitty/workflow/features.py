@@ -10,10 +10,13 @@ from spec_kitty.runtime.resolve import DEFAULT_MISSION
 from spec_kitty.workflow.status_log import LOG_NAME
 
 SPECS = "kitty-specs"
+# Where work packages are checked out, each on its own branch: `.worktrees/NNN-slug-WPnn`.
+WORKTREES = ".worktrees"
 
 _FEATURE_DIR = re.compile(r"(\d{3})-[A-Za-z0-9][A-Za-z0-9._-]*")
 _NUMBERED = re.compile(r"(\d{3})-")
 _SELECTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_WP_BRANCH = re.compile(r"(\d{3}-.+)-WP\d{2}")
 
 
 @dataclass
@@ -47,6 +50,22 @@ class Feature:
     @property
     def tasks_dir(self) -> Path:
         return self.directory / "tasks"
+
+    def wp_branch(self, wp_id: str) -> str:
+        """The branch a work package is implemented on: `NNN-slug-WPnn` (`branch_feature` reads
+        the feature back from it)."""
+        return f"{self.slug}-{wp_id}"
+
+    def worktree(self, wp_id: str) -> Path:
+        """Where a work package's branch is checked out."""
+        return self.root / WORKTREES / self.wp_branch(wp_id)
+
+
+def branch_feature(branch: str | None) -> str | None:
+    """The feature slug of a work package's branch (as `Feature.wp_branch` names it); None for
+    any other branch."""
+    match = _WP_BRANCH.fullmatch(branch or "")
+    return match.group(1) if match else None
 
 
 def feature_slugs(root: Path) -> list[str]:

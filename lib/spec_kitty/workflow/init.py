@@ -14,10 +14,10 @@ from spec_kitty.project import (
 )
 from spec_kitty.workflow import git
 from spec_kitty.workflow.changeset import Changeset
-from spec_kitty.workflow.features import DEFAULT_MISSION
+from spec_kitty.workflow.features import DEFAULT_MISSION, WORKTREES
 from spec_kitty.workflow.lock import exclusive
 
-IGNORED = ".worktrees/"
+IGNORED = f"{WORKTREES}/"
 
 
 @exclusive

@@ -7,6 +7,7 @@ them in one commit on the feature's target branch, then queues the events.
 import json
 from pathlib import Path
 
+from spec_kitty.events.lanes import SyncLane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter, git, records, templates
 from spec_kitty.workflow.changeset import Changeset
@@ -150,7 +151,7 @@ def finalize_tasks(root: Path, feature: Feature, commit: bool = True) -> dict:
         for section in state.sections:
             if section.wp_id in state.packages:
                 continue
-            folder = feature.tasks_dir / "planned" if lane_folders else feature.tasks_dir
+            folder = feature.tasks_dir / SyncLane.PLANNED if lane_folders else feature.tasks_dir
             path = folder / f"{section.wp_id}-{_file_slug(section.title)}.md"
             deps = dependencies[section.wp_id]
             changes.write(path, _prompt_file(root, feature, section, deps))
@@ -233,7 +234,7 @@ def _prompt_file(root: Path, feature: Feature, section, deps: list[str]) -> str:
         {
             "work_package_id": section.wp_id,
             "title": section.title,
-            "lane": "planned",
+            "lane": SyncLane.PLANNED,
             "dependencies": deps,
             "subtasks": section.subtasks,
         }

@@ -7,6 +7,7 @@ read as they are.
 
 from dataclasses import dataclass
 
+from spec_kitty.events.lanes import Lane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow.features import Feature
 from spec_kitty.workflow.status_snapshot import Status, read_status
@@ -23,10 +24,10 @@ class FeatureState:
     status: Status
 
     @property
-    def logged(self) -> dict[str, str]:
+    def logged(self) -> dict[str, Lane | str]:
         return self.status.lanes()
 
-    def lanes(self) -> dict[str, str]:
+    def lanes(self) -> dict[str, Lane | str]:
         """Every work package's canonical lane (the log's, else what its files state)."""
         logged = self.logged
         return {wp: logged.get(wp, pkg.stated_lane) for wp, pkg in self.packages.items()}

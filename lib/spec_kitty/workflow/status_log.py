@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spec_kitty.events.envelope import new_event_id
+from spec_kitty.events.lanes import Lane
 from spec_kitty.jsonl import ScriptError, warn
 
 LOG_NAME = "status.events.jsonl"
@@ -33,8 +34,8 @@ def utc_timestamp() -> str:
 def status_event(
     wp_id: str,
     feature_slug: str,
-    from_lane: str,
-    to_lane: str,
+    from_lane: Lane | str,
+    to_lane: Lane | str,
     actor: str,
     *,
     force: bool = False,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from spec_kitty.events.lanes import Lane
+from spec_kitty.events.lanes import Lane, read_lane
 from spec_kitty.workflow.status_log import parse_lines
 
 SNAPSHOT_NAME = "status.json"
@@ -65,9 +65,9 @@ class Status:
         self.event_count += 1
         self.last_event_id = event.get("event_id")
 
-    def lanes(self) -> dict[str, str]:
-        """Each work package's lane after its last transition (raw names, as logged)."""
-        return {wp: state["lane"] for wp, state in self.work_packages.items()}
+    def lanes(self) -> dict[str, Lane | str]:
+        """Each work package's lane after its last transition, as logged (`read_lane`)."""
+        return {wp: read_lane(state["lane"]) for wp, state in self.work_packages.items()}
 
     def summary(self) -> dict[str, int]:
         """Work packages per lane: every canonical lane, and any other lane that occurs."""

@@ -73,7 +73,7 @@ def target_lane(value: str) -> Lane:
     return lane
 
 
-def steps(wp_id: str, current: str, target: Lane) -> list[Lane]:
+def steps(wp_id: str, current: Lane | str, target: Lane) -> list[Lane]:
     """The lanes a move passes through, ending at `target`; TransitionRefused when not allowed."""
     try:
         here = parse_lane(current)
@@ -83,21 +83,21 @@ def steps(wp_id: str, current: str, target: Lane) -> list[Lane]:
             "move it with --force --reason TEXT"
         ) from None
     if here == target:
-        raise TransitionRefused(f"{wp_id} is already in {target.value}")
+        raise TransitionRefused(f"{wp_id} is already in {target}")
     if target in ALLOWED[here]:
         return [target]
     if here == PL and target == IP:
         return [CL, IP]
     if here == GE:
         # genesis is the lane before planned: on from planned, naming planned if refused.
-        return [PL, *steps(wp_id, PL.value, target)]
+        return [PL, *steps(wp_id, PL, target)]
     if not ALLOWED[here]:
         raise TransitionRefused(
-            f"{wp_id} is {here.value}, which is final; reopen it with --force --reason TEXT"
+            f"{wp_id} is {here}, which is final; reopen it with --force --reason TEXT"
         )
-    allowed = ", ".join(sorted(lane.value for lane in ALLOWED[here]))
+    allowed = ", ".join(sorted(ALLOWED[here]))
     raise TransitionRefused(
-        f"{wp_id} cannot move from {here.value} to {target.value}; from {here.value} it can go "
+        f"{wp_id} cannot move from {here} to {target}; from {here} it can go "
         f"to: {allowed} (or use --force --reason TEXT)"
     )
 
@@ -107,7 +107,7 @@ def require_reason(force: bool, reason: str | None) -> None:
         raise ScriptError("--force needs --reason TEXT saying why the move is forced")
 
 
-def start_steps(current: str) -> list[Lane] | None:
+def start_steps(current: Lane | str) -> list[Lane] | None:
     """The moves `implement` records from `current` to in_progress; None when it does not start
     work from there (a lane this tool does not know included)."""
     try:
@@ -116,7 +116,7 @@ def start_steps(current: str) -> list[Lane] | None:
         return None
 
 
-def starts_work(current: str, target: Lane) -> bool:
+def starts_work(current: Lane | str, target: Lane) -> bool:
     """Whether moving from `current` to `target` starts the work (so its dependencies must be
     done): claimed or in_progress from a lane where the work has not begun."""
     try:
@@ -126,13 +126,13 @@ def starts_work(current: str, target: Lane) -> bool:
     return target in (CL, IP) and here in (PL, BL, GE)
 
 
-def submits_work(current: str, target: Lane) -> bool:
+def submits_work(current: Lane | str, target: Lane) -> bool:
     """Whether moving to `target` hands work in for review (so there must be commits): for_review
     from anywhere but in_review, whose move back to for_review only releases the review."""
     return target == FR and current != IR
 
 
-def check_dependencies(wp_id: str, dependencies: list[str], lanes: dict[str, str]) -> None:
+def check_dependencies(wp_id: str, dependencies: list[str], lanes: dict[str, Lane | str]) -> None:
     """Starting work needs every dependency done."""
     waiting = [
         f"{dep} ({lanes.get(dep, 'missing')})"
@@ -160,7 +160,7 @@ def check_has_commits(wp_id: str, branch: str, base: str | None, ahead: int | No
         )
 
 
-def check_review_path(wp_id: str, current: str, target: Lane) -> None:
+def check_review_path(wp_id: str, current: Lane | str, target: Lane) -> None:
     """done is reached through a review, which records who approved it, or from approved, where
     a review already did."""
     if target == DN and current != AP:

@@ -4,15 +4,12 @@ A command run inside a WP worktree acts on the main checkout (where the status l
 commits live) and, unless told otherwise, on that worktree's feature.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import git
-from spec_kitty.workflow.features import Feature, select_feature
-
-_WP_BRANCH = re.compile(r"(\d{3}-.+)-WP\d{2}")
+from spec_kitty.workflow.features import Feature, branch_feature, select_feature
 
 
 @dataclass
@@ -29,10 +26,7 @@ def open_workspace(start: Path | None = None) -> Workspace:
     found = find_root(start)
     root = git.main_checkout(found)
     tell_if_unmigrated(root)
-    hint = None
-    if root != found:
-        match = _WP_BRANCH.fullmatch(git.current_branch(found) or "")
-        hint = match.group(1) if match else None
+    hint = branch_feature(git.current_branch(found)) if root != found else None
     return Workspace(root, hint)
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spec_kitty.events.lanes import LANES, UnknownLane, parse_lane
+from spec_kitty.events.lanes import Lane, SyncLane, UnknownLane, parse_lane
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.workflow import frontmatter
 from spec_kitty.workflow.tasks_md import TaskSection
@@ -27,21 +27,21 @@ class WorkPackage:
     wp_id: str
     title: str
     path: Path
-    folder: str | None  # the lane folder it sits in (0.x layout), None when flat
+    folder: SyncLane | None  # the lane folder it sits in (0.x layout), None when flat
     frontmatter_lane: str | None
     dependencies: list[str] = field(default_factory=list)
     subtasks: list[str] = field(default_factory=list)
     fields: dict = field(default_factory=dict)
 
     @property
-    def stated_lane(self) -> str:
+    def stated_lane(self) -> Lane | str:
         """The canonical lane the files state: the folder when there is one, else the frontmatter.
 
         A lane name this tool does not know is returned as written, never guessed.
         """
-        raw = self.folder or self.frontmatter_lane or "planned"
+        raw = self.folder or self.frontmatter_lane or Lane.PLANNED
         try:
-            return parse_lane(raw).value
+            return parse_lane(raw)
         except UnknownLane:
             return raw
 
@@ -50,10 +50,10 @@ class WorkPackage:
         return f"folder tasks/{self.folder}/" if self.folder else "frontmatter"
 
 
-def wp_file_paths(tasks_dir: Path) -> list[tuple[Path, str | None]]:
+def wp_file_paths(tasks_dir: Path) -> list[tuple[Path, SyncLane | None]]:
     """Every WP file under `tasks_dir` with its lane folder (None when flat)."""
     found = [(path, None) for path in sorted(tasks_dir.glob("WP*.md"))]
-    for lane in LANES:
+    for lane in SyncLane:
         found += [(path, lane) for path in sorted((tasks_dir / lane).glob("WP*.md"))]
     return found
 
@@ -75,7 +75,9 @@ def read_work_packages(
     return dict(sorted(packages.items()))
 
 
-def read_wp_file(path: Path, folder: str | None, sections: dict[str, TaskSection]) -> WorkPackage:
+def read_wp_file(
+    path: Path, folder: SyncLane | None, sections: dict[str, TaskSection]
+) -> WorkPackage:
     text = read_text(path)
     raw, _body = frontmatter.split(text)
     fields = frontmatter.parse(raw, str(path)) if raw else {}
