@@ -4,36 +4,13 @@ import os
 from pathlib import Path
 
 import pytest
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, run_installed
-
-SHELL_SETTINGS = (
-    "SPEC_KITTY_QUEUE_TIMEOUT",
-    "SPEC_KITTY_SERVER_URL",
-    "SPEC_KITTY_USERNAME",
-    "SPEC_KITTY_PASSWORD",
-    "SPEC_KITTY_AGENT",
-    "REQUESTS_CA_BUNDLE",
-    "SSL_CERT_FILE",
-)
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, isolate, run_installed
 
 
 @pytest.fixture(autouse=True)
 def isolated_homes(tmp_path, monkeypatch):
     """HOME, SPEC_KITTY_HOME and KITTIFY_HOME inside tmp_path, and a git identity for commits."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("SPEC_KITTY_HOME", str(home / ".spec-kitty"))
-    monkeypatch.setenv("KITTIFY_HOME", str(home / ".kittify"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Test Kitty")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "kitty@example.test")
-    # Settings from the developer's shell must not change which server a test talks to or skip
-    # a prompt the test expects.
-    for name in SHELL_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-    return home
+    return isolate(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -125,3 +127,32 @@ def write(root: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+SHELL_SETTINGS = (
+    "SPEC_KITTY_QUEUE_TIMEOUT",
+    "SPEC_KITTY_SERVER_URL",
+    "SPEC_KITTY_USERNAME",
+    "SPEC_KITTY_PASSWORD",
+    "SPEC_KITTY_AGENT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+)
+
+
+def isolate(base: Path, patch: pytest.MonkeyPatch) -> Path:
+    """The homes of isolated_homes under `base`, for fixtures wider than one test."""
+    home = base / "home"
+    home.mkdir()
+    patch.setenv("HOME", str(home))
+    patch.setenv("SPEC_KITTY_HOME", str(home / ".spec-kitty"))
+    patch.setenv("KITTIFY_HOME", str(home / ".kittify"))
+    patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        patch.setenv(f"GIT_{who}_NAME", "Test Kitty")
+        patch.setenv(f"GIT_{who}_EMAIL", "kitty@example.test")
+    # Settings from the developer's shell must not change which server a test talks to or skip
+    # a prompt the test expects.
+    for name in SHELL_SETTINGS:
+        patch.delenv(name, raising=False)
+    return home

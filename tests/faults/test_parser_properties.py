@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from kitty_testing import isolate
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.runtime.resolve import TemplateError, resolve_mission, resolve_template
 from spec_kitty.sync.credentials import Credentials, CredentialsError, CredentialStore
@@ -131,10 +132,10 @@ def runtime_project(tmp_path_factory):
     base = tmp_path_factory.mktemp("runtime")
     root = base / "project"
     root.mkdir()
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
     with pytest.MonkeyPatch.context() as patch:
+        isolate(base, patch)
         patch.setenv("KITTIFY_HOME", str(base / "kittify"))
-        patch.setenv("SPEC_KITTY_HOME", str(base / "spec-kitty"))
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
         init_project(root)
     return root
 
