@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.records import ResultTally, result_text
 from spec_kitty.redact import blank_secrets, blank_secrets_in, server_text
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.categories import OVERSIZED
@@ -29,7 +30,6 @@ from spec_kitty.sync.results import (
     Settlement,
     general_rejection,
     rejection,
-    result_text,
     settle_refusal,
     settle_results,
 )
@@ -63,25 +63,12 @@ class SendOptions:
 
 
 @dataclass
-class SendCounts:
+class SendCounts(ResultTally):
     """What one batch-send run has sent and how the server settled it, for progress lines."""
 
     sent: int = 0
-    success: int = 0
-    duplicate: int = 0
-    rejected: int = 0
     unsettled: int = 0
     started: float = field(default_factory=time.monotonic)
-
-    def count(self, results: list[dict]) -> None:
-        for result in results:
-            status = result["status"]
-            if status == "success":
-                self.success += 1
-            elif status == "duplicate":
-                self.duplicate += 1
-            else:
-                self.rejected += 1
 
 
 class BatchSender:
@@ -262,7 +249,8 @@ def send_events(
                 notify(warning)
             tally.sent += len(chunk)
             tally.unsettled += len(settlement.unsettled)
-            tally.count(settlement.results)
+            for line in settlement.results:
+                tally.count(line["status"])
             if settlement.malformed:
                 raise settlement.malformed
             if options.progress and time.monotonic() - last_progress >= options.progress_every:
