@@ -36,6 +36,8 @@ from spec_kitty.queue.store import Queue, QueueUnavailable
 from spec_kitty.records import AckOutcome, ResultTally, is_unsent, read_applied, unsent_failure
 from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
+from spec_kitty.sync.send_options import DEFAULTS as SEND_DEFAULTS
+from spec_kitty.sync.send_options import SendOptions, send_arguments
 from spec_kitty.sync.stop import Stop, read_stop
 from spec_kitty.sync.summary import SyncSummary
 
@@ -49,28 +51,16 @@ PIPE_BYTES = 1 << 20
 @dataclass
 class SyncOptions:
     queue: str | None = None
-    server: str | None = None
+    # batch-send's options (the server among them): only those not the default are passed on.
+    send: SendOptions = SEND_DEFAULTS
     allow_insecure_http: bool = False
-    chunk_size: int | None = None
-    timeout: float | None = None
-    retries: int | None = None
-    max_wait: float | None = None
     max_rejections: int | None = None
     keep_failures: bool = False
 
 
 def stage_commands(options: SyncOptions) -> list[list[str]]:
     queue = ["--queue", options.queue] if options.queue else []
-    send = ["--progress", "--json-stop"]
-    for flag, value in (
-        ("--server", options.server),
-        ("--chunk-size", options.chunk_size),
-        ("--timeout", options.timeout),
-        ("--retries", options.retries),
-        ("--max-wait", options.max_wait),
-    ):
-        if value is not None:
-            send += [flag, str(value)]
+    send = ["--progress", "--json-stop", *send_arguments(options.send)]
     if options.allow_insecure_http:
         send.append("--allow-insecure-http")
     ack = [*queue, "--quiet"]
