@@ -3,7 +3,6 @@
 import argparse
 import sys
 
-from spec_kitty.flags import positive_int, seconds, whole_number
 from spec_kitty.jsonl import run_script, stdin_bytes, warn
 
 HELP = """\
@@ -31,7 +30,7 @@ example:
 
 
 def main() -> None:
-    from spec_kitty.sync.chunks import DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_EVENTS
+    from spec_kitty.sync.send_options import add_send_flags
 
     parser = argparse.ArgumentParser(
         prog="batch-send", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -40,36 +39,7 @@ def main() -> None:
     parser.add_argument(
         "--allow-insecure-http", action="store_true", help="allow http:// to a non-local host"
     )
-    parser.add_argument(
-        "--chunk-size",
-        type=positive_int,
-        default=DEFAULT_CHUNK_EVENTS,
-        help=f"events per request (default {DEFAULT_CHUNK_EVENTS})",
-    )
-    parser.add_argument(
-        "--chunk-bytes",
-        type=positive_int,
-        default=DEFAULT_CHUNK_BYTES,
-        help=f"uncompressed bytes per request (default {DEFAULT_CHUNK_BYTES})",
-    )
-    parser.add_argument(
-        "--timeout", type=seconds, default=30.0, help="seconds to wait for the server (default 30)"
-    )
-    parser.add_argument(
-        "--retries", type=whole_number, default=4, help="retries after 429 or 5xx (default 4)"
-    )
-    parser.add_argument(
-        "--backoff",
-        type=seconds,
-        default=0.5,
-        help="first retry delay in seconds, doubling (default 0.5)",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=seconds,
-        default=30.0,
-        help="most seconds spent waiting to retry one chunk (default 30)",
-    )
+    add_send_flags(parser)
     parser.add_argument("--progress", action="store_true", help="report progress on stderr")
     parser.add_argument(
         "--json-stop",
@@ -82,19 +52,11 @@ def main() -> None:
 
 def _run(args) -> int:
     from spec_kitty.jsonl import ScriptError, dumps
-    from spec_kitty.sync.send import SendOptions, open_sender, send_events
+    from spec_kitty.sync.send import open_sender, send_events
+    from spec_kitty.sync.send_options import from_args
     from spec_kitty.sync.stop import stop_record
 
-    options = SendOptions(
-        server=args.server,
-        chunk_events=args.chunk_size,
-        chunk_bytes=args.chunk_bytes,
-        timeout=args.timeout,
-        retries=args.retries,
-        backoff=args.backoff,
-        max_wait=args.max_wait,
-        progress=args.progress,
-    )
+    options = from_args(args, server=args.server, progress=args.progress)
     try:
         return send_events(
             stdin_bytes(),

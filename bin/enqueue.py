@@ -34,15 +34,16 @@ def main() -> None:
 
 
 def _run(args) -> int:
-    from spec_kitty.queue.intake import INVALID, enqueue_batches, project_identity, result_lines
+    from spec_kitty.queue.intake import enqueue_batches, project_identity
     from spec_kitty.queue.store import Queue
+    from spec_kitty.records import EnqueueStatus, enqueued_text
 
     identity = project_identity(args.project_uuid, args.project_slug)
     failed = 0
     with Queue(args.queue) as queue:
         for results in enqueue_batches(read_lines(stdin_bytes()), queue, identity):
-            failed += sum(result["status"] == INVALID for result in results)
-            sys.stdout.write(result_lines(results))
+            failed += sum(result["status"] == EnqueueStatus.INVALID for result in results)
+            sys.stdout.write(enqueued_text(results))
     return EXIT_SOME_FAILED if failed else 0
 
 

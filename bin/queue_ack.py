@@ -51,6 +51,7 @@ def main() -> None:
 
 def _run(args) -> int:
     from spec_kitty.queue.store import Queue
+    from spec_kitty.records import summary_line
     from spec_kitty.sync.ack import apply_results
 
     if not sys.stdin.isatty():
@@ -63,7 +64,7 @@ def _run(args) -> int:
             lambda line: write_record(sys.stdout, line),
             warn,
         )
-    write_record(sys.stdout, {"summary": summary.as_dict()})
+    write_record(sys.stdout, summary_line(summary))
     if not args.quiet:
         warn(f"queue-ack: {summary.describe()}")
     return EXIT_SOME_FAILED if summary.unknown_event or summary.ignored else 0

@@ -8,7 +8,8 @@ from factories import envelope
 from kitty_testing import store_login
 from spec_kitty.jsonl import MalformedLine
 from spec_kitty.sync.auth import AuthenticationNeeded
-from spec_kitty.sync.send import SendOptions, open_sender, send_events
+from spec_kitty.sync.send import open_sender, send_events
+from spec_kitty.sync.send_options import SendOptions
 from spec_kitty.sync.transport import ServerUnreachable
 from sync_support import BATCH, all_succeed, answer, closed_port_url, sent_events
 from werkzeug import Response

@@ -10,17 +10,16 @@ from spec_kitty.queue.store import Queue
 from spec_kitty.sync.credentials import CredentialStore
 from sync_support import closed_port_url
 
-NOW = datetime.now(UTC)
-
 
 def mixed_queue() -> dict:
     """50 events: 40 valid (10 of them rejected once, 5 dead-lettered) and 10 of a lane or shape
     the contract refuses, as an older version queued them: 3 pending with an unknown lane, 2
     held for it, 1 held by a version that did not know `approved` yet, 4 with a bad wp_id."""
     events = []
+    now = datetime.now(UTC)
     for i in range(50):
         event = envelope(i)
-        event["timestamp"] = (NOW - timedelta(hours=50 - i)).isoformat()
+        event["timestamp"] = (now - timedelta(hours=50 - i)).isoformat()
         events.append(event)
     for event in events[40:45]:
         event["payload"]["to_lane"] = "merged"
@@ -116,7 +115,7 @@ def test_check_refreshes_an_expired_access_token_first(script, reference_server)
     store = CredentialStore()
     with store.locked():
         creds = store.load()
-        creds.access_expires_at = NOW - timedelta(minutes=1)
+        creds.access_expires_at = datetime.now(UTC) - timedelta(minutes=1)
         store.save(creds)
     done = script("spec-kitty", "sync-status", "--check", "--json")
     [status] = json_lines(done.stdout)

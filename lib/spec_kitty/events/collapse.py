@@ -1,9 +1,9 @@
 """Rewriting the lanes of status events to the 4-lane sync view, just before sending."""
 
 from spec_kitty.events.lanes import UnknownLane, accepted_lanes, collapse_lane, parse_lane
+from spec_kitty.records import UNKNOWN_LANE, unsent
 
 LANE_FIELDS = ("from_lane", "to_lane")
-UNKNOWN_LANE = "unknown_lane"
 
 
 def collapse_event(event: dict) -> dict:
@@ -28,15 +28,8 @@ def check_lanes(event: dict) -> None:
 
 
 def unsent_record(event: dict, exc: UnknownLane) -> dict:
-    """What collapse-lanes reports (on stderr) for an event it cannot send: which event, the
-    category, the problem in brief (the reason a held event keeps) and the accepted lanes."""
-    return {
-        **{key: event.get(key) for key in ("event_id", "event_type", "aggregate_id")},
-        "status": "invalid",
-        "category": UNKNOWN_LANE,
-        "reason": exc.brief,
-        "expected": f"one of {accepted_lanes()}",
-    }
+    """What collapse-lanes reports (on stderr) for an event whose lane it cannot send."""
+    return unsent(event, exc.brief, f"one of {accepted_lanes()}", UNKNOWN_LANE)
 
 
 def collapse_payload(payload: dict) -> tuple[dict, list[UnknownLane]]:

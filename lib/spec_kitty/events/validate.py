@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from spec_kitty.events import contract
-from spec_kitty.events.collapse import LANE_FIELDS, UNKNOWN_LANE
+from spec_kitty.events.collapse import LANE_FIELDS
+from spec_kitty.records import UNKNOWN_LANE
 
 SCHEMA_MISMATCH = "schema_mismatch"
 

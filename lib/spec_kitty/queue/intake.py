@@ -9,13 +9,13 @@ from spec_kitty.events import clock
 from spec_kitty.events.collapse import check_lanes
 from spec_kitty.events.complete import complete, is_bare
 from spec_kitty.events.envelope import InvalidEvent, check_envelope
-from spec_kitty.jsonl import MalformedLine, dumps
+from spec_kitty.jsonl import MalformedLine
 from spec_kitty.project import NotAProject, ProjectIdentity
 from spec_kitty.queue.store import Queue, queue_row
+from spec_kitty.records import EnqueueStatus, enqueued, not_completed
 from spec_kitty.strict_json import lone_surrogate_path, surrogate_problem
 
 BATCH = 2000
-QUEUED, DUPLICATE, INVALID = "queued", "duplicate", "invalid"
 
 
 def enqueue_batches(
@@ -102,8 +102,8 @@ class _Insert:
         self.wait()
         inserted = iter(self._inserted)
         for result in self._results:
-            if result["status"] == QUEUED and not next(inserted):
-                result["status"] = DUPLICATE
+            if result["status"] == EnqueueStatus.QUEUED and not next(inserted):
+                result["status"] = EnqueueStatus.DUPLICATE
         return self._results
 
 
@@ -122,7 +122,7 @@ def _check_chunk(
         text = None
         if is_bare(record):
             if completed is None:
-                results.append({"status": INVALID, "reason": bare_error})
+                results.append(not_completed(bare_error))
                 continue
             record = next(completed)
         else:
@@ -134,17 +134,6 @@ def _check_chunk(
     return results, rows
 
 
-def result_lines(results: list[dict]) -> str:
-    """The results as JSON lines. A queued or duplicate event's id passed the envelope check
-    (a ULID or a UUID: nothing to escape), so those lines, nearly all of them, skip the encoder."""
-    return "".join(
-        f'{{"event_id":"{result["event_id"]}","status":"{result["status"]}"}}\n'
-        if result["status"] in (QUEUED, DUPLICATE)
-        else dumps(result) + "\n"
-        for result in results
-    )
-
-
 def _check(event: dict, text: str | None, line: bytes) -> tuple[dict, tuple | None]:
     """The envelope contract, and lanes that can be sent: an unknown lane is refused here, named
     with the accepted ones, rather than queued to be held at the next sync."""
@@ -152,14 +141,14 @@ def _check(event: dict, text: str | None, line: bytes) -> tuple[dict, tuple | No
     # A \ud800 escape is valid JSON but not text: such an event can be neither stored nor sent.
     if b"\\u" in line and (where := lone_surrogate_path(event)):
         known = None if where == "event_id" else event_id
-        return {"event_id": known, "status": INVALID, "reason": surrogate_problem(where)}, None
+        return enqueued(known, EnqueueStatus.INVALID, surrogate_problem(where)), None
     try:
         check_envelope(event)
         check_lanes(event)
         row = queue_row(event, text)
     except (InvalidEvent, ValueError) as exc:
-        return {"event_id": event_id, "status": INVALID, "reason": str(exc)}, None
-    return {"event_id": event_id, "status": QUEUED}, row
+        return enqueued(event_id, EnqueueStatus.INVALID, str(exc)), None
+    return enqueued(event_id, EnqueueStatus.QUEUED), row
 
 
 def project_identity(uuid: str | None, slug: str | None) -> Callable[[], ProjectIdentity]:

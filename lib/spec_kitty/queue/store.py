@@ -23,6 +23,7 @@ from pathlib import Path
 from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import EXIT_STORAGE, ScriptError, dumps, warn
 from spec_kitty.private_files import open_private
+from spec_kitty.records import INVALID, AckOutcome, ResultStatus
 
 QUEUE_FILE = "event-queue.db"
 # A damaged queue is kept beside the new one as `event-queue.db.corrupt-<UTC time>`.
@@ -229,7 +230,9 @@ class Queue:
                 inserted.append(cursor.rowcount == 1)
         return inserted
 
-    def ack(self, results: list[dict], max_rejections: int = DEFAULT_MAX_REJECTIONS) -> list[str]:
+    def ack(
+        self, results: list[dict], max_rejections: int = DEFAULT_MAX_REJECTIONS
+    ) -> list[AckOutcome]:
         """Apply server results in one transaction; returns the outcome of each.
 
         success / duplicate -> removed ("removed"), its id kept as acknowledged; rejected ->
@@ -246,19 +249,19 @@ class Queue:
             )
             return outcomes
 
-    def _ack_one(self, result: dict, now: str, max_rejections: int) -> str:
+    def _ack_one(self, result: dict, now: str, max_rejections: int) -> AckOutcome:
         event_id, status = result.get("event_id"), result.get("status")
-        if status in ("success", "duplicate"):
+        if status in (ResultStatus.SUCCESS, ResultStatus.DUPLICATE):
             gone = self.db.execute("DELETE FROM events WHERE event_id = ?", (event_id,)).rowcount
             if not gone:
-                return "unknown_event"
+                return AckOutcome.UNKNOWN_EVENT
             self.db.execute("INSERT OR IGNORE INTO acknowledged (event_id) VALUES (?)", (event_id,))
-            return "removed"
-        if status == "invalid":
+            return AckOutcome.REMOVED
+        if status == INVALID:
             # What collapse-lanes reports for an event that can never be sent as it is.
             return self._hold_one(result, now)
-        if status != "rejected":
-            return "ignored"
+        if status != ResultStatus.REJECTED:
+            return AckOutcome.IGNORED
         row = self.db.execute(
             "UPDATE events SET retry_count = retry_count + 1, last_attempt_at = ?,"
             " last_error = ?, last_error_category = ?,"
@@ -267,8 +270,8 @@ class Queue:
             (now, result.get("error"), result.get("category"), max_rejections, event_id),
         ).fetchone()
         if row is None:
-            return "unknown_event"
-        return "dead_lettered" if row[0] == FAILED else "rejected"
+            return AckOutcome.UNKNOWN_EVENT
+        return AckOutcome.DEAD_LETTERED if row[0] == FAILED else AckOutcome.REJECTED
 
     def retry_counts(self, event_ids: list[str]) -> dict[str, int]:
         """How often each of `event_ids` still queued has been rejected."""
@@ -281,23 +284,23 @@ class Queue:
                 )
             }
 
-    def hold(self, unsent: list[dict]) -> list[str]:
+    def hold(self, unsent: list[dict]) -> list[AckOutcome]:
         """Hold events that cannot be sent ({event_id, reason, category}), in one transaction.
 
         A held event keeps its reason and is not exported for sending until it is released.
-        Returns, per record, "held" or "unknown_event" (not in the queue).
+        Returns, per record, HELD or UNKNOWN_EVENT (not in the queue).
         """
         now = _now()
         with self._guard(), _transaction(self.db):
             return [self._hold_one(record, now) for record in unsent]
 
-    def _hold_one(self, record: dict, now: str) -> str:
+    def _hold_one(self, record: dict, now: str) -> AckOutcome:
         held = self.db.execute(
             "UPDATE events SET status = 'held', last_attempt_at = ?, last_error = ?,"
             " last_error_category = ? WHERE event_id = ?",
             (now, record.get("reason"), record.get("category"), record.get("event_id")),
         ).rowcount
-        return HELD if held else "unknown_event"
+        return AckOutcome.HELD if held else AckOutcome.UNKNOWN_EVENT
 
     def held(self) -> list[tuple[str, str, str | None, str | None]]:
         """(event_id, JSON text, reason, when held) of every held event, oldest first."""

@@ -7,11 +7,11 @@ project holds this event_id with the same content) or rejected (with error and e
 """
 
 import zlib
-from collections import Counter
 
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from spec_kitty.events.validate import SCHEMA_MISMATCH, UNKNOWN_LANE, event_problems
+from spec_kitty.records import ResultStatus, ResultTally, result
 from spec_kitty.server.settings import ServerSettings
 from spec_kitty.server.store import CONFLICT, DUPLICATE, EventStore
 from spec_kitty.server.users import User
@@ -25,7 +25,6 @@ from spec_kitty.strict_json import (
     utf8_text,
 )
 
-SUCCESS, REJECTED = "success", "rejected"
 FORBIDDEN = "forbidden"
 NO_EVENTS = "No events provided"
 
@@ -176,27 +175,28 @@ def ingest(events: list[dict], user: User, store: EventStore) -> dict:
     results: list[dict] = []
     accepted: list[tuple[int, dict]] = []
     for event in events:
-        result = _judged(event, user)
-        if result is None:
+        judged = _judged(event, user)
+        if judged is None:
             accepted.append((len(results), event))
-            result = {"event_id": event["event_id"], "status": SUCCESS}
-        results.append(result)
+            judged = result(event["event_id"], ResultStatus.SUCCESS)
+        results.append(judged)
     if accepted:
         outcomes = store.store_new([event for _, event in accepted], user.name)
         for (position, event), outcome in zip(accepted, outcomes, strict=True):
             if outcome == DUPLICATE:
-                results[position]["status"] = DUPLICATE
+                results[position]["status"] = ResultStatus.DUPLICATE
             elif outcome == CONFLICT:
                 results[position] = _conflict(event)
-    counts = Counter(result["status"] for result in results)
-    summary = {"total": len(results), **{s: counts[s] for s in (SUCCESS, DUPLICATE, REJECTED)}}
-    return {"results": results, "summary": summary}
+    tally = ResultTally()
+    for judged in results:
+        tally.count(judged["status"])
+    return {"results": results, "summary": {"total": len(results), **tally.as_dict()}}
 
 
 def _conflict(event: dict) -> dict:
     return {
         "event_id": event["event_id"],
-        "status": REJECTED,
+        "status": ResultStatus.REJECTED,
         "error": (
             f"project {event['project_uuid']} already holds another event with event_id "
             f"{event['event_id']}; an event id names one event for ever, so this one was not "
@@ -213,7 +213,7 @@ def _judged(event: dict, user: User) -> dict | None:
         lane = any(p.code == UNKNOWN_LANE for p in problems)
         return {
             "event_id": event["event_id"],
-            "status": REJECTED,
+            "status": ResultStatus.REJECTED,
             "error": "; ".join(p.message() for p in problems),
             "error_code": UNKNOWN_LANE if lane else SCHEMA_MISMATCH,
             "details": [
@@ -223,7 +223,7 @@ def _judged(event: dict, user: User) -> dict | None:
     if not user.may_write(event["project_uuid"]):
         return {
             "event_id": event["event_id"],
-            "status": REJECTED,
+            "status": ResultStatus.REJECTED,
             "error": f"user {user.name!r} may not write to project {event['project_uuid']}",
             "error_code": FORBIDDEN,
         }

@@ -10,11 +10,19 @@ cannot send) holds that event.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import IO
 
-from spec_kitty.jsonl import MalformedLine, parse_line
+from spec_kitty.jsonl import MalformedLine
 from spec_kitty.queue.store import Queue
+from spec_kitty.records import (
+    EXPECTED_STATUSES,
+    AckOutcome,
+    ResultStatus,
+    ResultTally,
+    applied,
+    read_result,
+)
 
 READ_SIZE = 1 << 16
 MAX_BATCH = 5000
@@ -24,18 +32,14 @@ CONFLICT = "conflict"
 
 
 @dataclass
-class AckSummary:
-    success: int = 0
-    duplicate: int = 0
-    rejected: int = 0
+class AckSummary(ResultTally):
+    """The server's verdicts applied, and the outcomes beyond them (an AckOutcome each)."""
+
     dead_lettered: int = 0
     kept: int = 0
     held: int = 0
     unknown_event: int = 0
     ignored: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
     def describe(self) -> str:
         text = (
@@ -84,7 +88,7 @@ def apply_results(
                 lineno += 1
                 if raw.strip():
                     try:
-                        results.append(_result(raw, lineno))
+                        results.append(read_result(raw, lineno))
                     except MalformedLine as exc:
                         error = exc
                         break
@@ -118,36 +122,32 @@ class _Applier:
         if conflicts:
             answered += zip(conflicts, self.queue.ack(conflicts, max_rejections=1), strict=True)
         for result, outcome in answered:
-            if outcome == "removed":
-                if result["status"] == "success":
-                    summary.success += 1
-                else:
-                    summary.duplicate += 1
-            elif outcome in ("rejected", "dead_lettered", "held"):
+            if outcome == AckOutcome.REMOVED:
+                summary.count(ResultStatus(result["status"]))
+            elif outcome in (AckOutcome.REJECTED, AckOutcome.DEAD_LETTERED, AckOutcome.HELD):
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
-                rejected.append({**result, "outcome": outcome})
-            elif outcome == "unknown_event":
+                rejected.append((result, outcome))
+            elif outcome == AckOutcome.UNKNOWN_EVENT:
                 self._unknown(result["event_id"])
             else:
                 summary.ignored += 1
                 self.notify(
                     f"result for {result['event_id']} has status {result.get('status')!r} "
-                    "(expected success, duplicate or rejected); the event stays queued"
+                    f"(expected {EXPECTED_STATUSES}); the event stays queued"
                 )
         if rejected:
-            counts = self.queue.retry_counts([r["event_id"] for r in rejected])
-            for line in rejected:
-                line["retry_count"] = counts.get(line["event_id"])
-                self.on_rejection(line)
+            counts = self.queue.retry_counts([r["event_id"] for r, _ in rejected])
+            for result, outcome in rejected:
+                self.on_rejection(applied(result, outcome, counts.get(result["event_id"])))
 
-    def _kept(self, faults: list[dict]) -> list[dict]:
+    def _kept(self, faults: list[dict]) -> list[tuple[dict, AckOutcome]]:
         """Rejections for the server's own faults, left in the queue untouched."""
         present = self.queue.retry_counts([r["event_id"] for r in faults]) if faults else {}
         kept = []
         for result in faults:
             if result["event_id"] in present:
                 self.summary.kept += 1
-                kept.append({**result, "outcome": "kept"})
+                kept.append((result, AckOutcome.KEPT))
             else:
                 self._unknown(result["event_id"])
         return kept
@@ -169,20 +169,8 @@ class _Applier:
 
 
 def _server_fault(result: dict) -> bool:
-    return result.get("status") == "rejected" and result.get("category") == SERVER_FAULT
+    return result.get("status") == ResultStatus.REJECTED and result.get("category") == SERVER_FAULT
 
 
 def _conflict(result: dict) -> bool:
-    return result.get("status") == "rejected" and result.get("category") == CONFLICT
-
-
-def _result(raw: bytes, lineno: int) -> dict:
-    result = parse_line(raw, lineno)
-    if not isinstance(result.get("event_id"), str):
-        raise MalformedLine(lineno, "a result needs an event_id")
-    for name in ("error", "error_code", "category"):
-        if result.get(name) is not None and not isinstance(result[name], str):
-            raise MalformedLine(
-                lineno, f"{name} must be a string, got {type(result[name]).__name__}"
-            )
-    return result
+    return result.get("status") == ResultStatus.REJECTED and result.get("category") == CONFLICT

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 
 from spec_kitty.jsonl import MalformedLine, parse_line
 
-DEFAULT_CHUNK_EVENTS = 1000
-DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024
-
 _LEADING_ID = re.compile(rb'\{"event_id":"([^"\\]+)"')
 
 
@@ -73,8 +70,8 @@ def first_malformed(chunk: list[Outgoing]) -> tuple[int, MalformedLine] | None:
 
 def chunked(
     events: Iterable[Outgoing],
-    max_events: int = DEFAULT_CHUNK_EVENTS,
-    max_bytes: int = DEFAULT_CHUNK_BYTES,
+    max_events: int,
+    max_bytes: int,
 ) -> Iterator[list[Outgoing]]:
     """Chunks of at most `max_events` events and about `max_bytes` of JSON (one event at least).
 

@@ -32,9 +32,12 @@ from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
 from spec_kitty.queue.account import take_account
 from spec_kitty.queue.emit import drain_outbox
 from spec_kitty.queue.held import release_sendable
-from spec_kitty.queue.store import HELD, Queue, QueueUnavailable
+from spec_kitty.queue.store import Queue, QueueUnavailable
+from spec_kitty.records import AckOutcome, ResultTally, is_unsent, read_applied, unsent_failure
 from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
+from spec_kitty.sync.send_options import DEFAULTS as SEND_DEFAULTS
+from spec_kitty.sync.send_options import SendOptions, send_arguments
 from spec_kitty.sync.stop import Stop, read_stop
 from spec_kitty.sync.summary import SyncSummary
 
@@ -48,28 +51,16 @@ PIPE_BYTES = 1 << 20
 @dataclass
 class SyncOptions:
     queue: str | None = None
-    server: str | None = None
+    # batch-send's options (the server among them): only those not the default are passed on.
+    send: SendOptions = SEND_DEFAULTS
     allow_insecure_http: bool = False
-    chunk_size: int | None = None
-    timeout: float | None = None
-    retries: int | None = None
-    max_wait: float | None = None
     max_rejections: int | None = None
     keep_failures: bool = False
 
 
 def stage_commands(options: SyncOptions) -> list[list[str]]:
     queue = ["--queue", options.queue] if options.queue else []
-    send = ["--progress", "--json-stop"]
-    for flag, value in (
-        ("--server", options.server),
-        ("--chunk-size", options.chunk_size),
-        ("--timeout", options.timeout),
-        ("--retries", options.retries),
-        ("--max-wait", options.max_wait),
-    ):
-        if value is not None:
-            send += [flag, str(value)]
+    send = ["--progress", "--json-stop", *send_arguments(options.send)]
     if options.allow_insecure_http:
         send.append("--allow-insecure-http")
     ack = [*queue, "--quiet"]
@@ -189,13 +180,12 @@ def _interrupts_ignored(ignored: bool):
 
 def _read_acks(stream, summary: SyncSummary, keep: bool) -> None:
     for raw in stream:
-        record = json.loads(raw)
-        if "summary" in record:
-            counts = record["summary"]
-            summary.synced += counts.get("success", 0)
-            summary.duplicates += counts.get("duplicate", 0)
+        line = read_applied(json.loads(raw))
+        if isinstance(line, ResultTally):
+            summary.synced += line.success
+            summary.duplicates += line.duplicate
         else:
-            summary.add_failure(record, keep)
+            summary.add_failure(line, keep)
 
 
 def _watch(stream, take: Callable[[dict], bool]) -> None:
@@ -214,7 +204,7 @@ def _unsent_to(unsent: list[dict]) -> Callable[[dict], bool]:
     """collapse-lanes reports each event it could not collapse as a JSON line on stderr."""
 
     def take(record: dict) -> bool:
-        if record.get("status") != "invalid":
+        if not is_unsent(record):
             return False
         unsent.append(record)
         return True
@@ -240,12 +230,10 @@ def _stop_to(summary: SyncSummary, notify: Callable[[str], None]) -> Callable[[d
 def _hold(queue: Queue, unsent: list[dict], summary: SyncSummary) -> None:
     """Hold what collapse-lanes could not send; each becomes a failure of this run's summary."""
     outcomes = queue.hold(unsent) if unsent else []
-    for record, outcome in zip(unsent, outcomes, strict=True):
-        if outcome == HELD:
+    for index, (record, outcome) in enumerate(zip(unsent, outcomes, strict=True)):
+        if outcome == AckOutcome.HELD:
             summary.held_new[record["reason"]] = summary.held_new.get(record["reason"], 0) + 1
-        reason, expected = record.pop("reason", None), record.pop("expected", None)
-        record["error"] = f"{reason}: expected {expected}" if expected else reason
-        record["outcome"] = outcome
+        unsent[index] = unsent_failure(record, outcome)
 
 
 def _exit_code(codes: list[int], summary: SyncSummary, notify: Callable[[str], None]) -> int:

@@ -7,19 +7,13 @@ and is sent again, and a warning says so. Ids the chunk did not contain are repo
 otherwise ignored.
 """
 
-import re
 from dataclasses import dataclass, field
 
 from spec_kitty.jsonl import MalformedLine, dumps
+from spec_kitty.records import EXPECTED_STATUSES, ResultStatus, rejected_result, result
 from spec_kitty.redact import visible
 from spec_kitty.sync.categories import CATEGORIES, categorize
 from spec_kitty.sync.chunks import Outgoing
-
-SETTLED = ("success", "duplicate")
-REJECTED = "rejected"
-
-# An id that needs no escaping in JSON can be written into a result line as it is.
-_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\U0010ffff]*')
 
 
 @dataclass
@@ -37,13 +31,6 @@ class Settlement:
         self.malformed = self.malformed or other.malformed
 
 
-def result_text(result: dict) -> str:
-    """One result line; the common success and duplicate lines are written without json."""
-    if len(result) == 2 and _PLAIN.fullmatch(result["event_id"]):
-        return f'{{"event_id":"{result["event_id"]}","status":"{result["status"]}"}}\n'
-    return dumps(result) + "\n"
-
-
 def rejection(
     event: Outgoing,
     error: object,
@@ -52,19 +39,18 @@ def rejection(
     details: object = None,
 ) -> dict:
     message = _text(error, limit=500) or "rejected"
-    line = {"event_id": event.event_id, "status": REJECTED, "error": message}
-    if isinstance(code, str) and code:
-        line["error_code"] = visible(code, 60)
     event_type, aggregate_id, carries_lane = event.described()
-    line["category"] = (
+    return rejected_result(
+        event.event_id,
+        message,
+        visible(code, 60) if isinstance(code, str) and code else None,
         category
         if isinstance(category, str) and category
-        else categorize(code, message, carries_lane)
+        else categorize(code, message, carries_lane),
+        event_type,
+        aggregate_id,
+        details,
     )
-    line["event_type"], line["aggregate_id"] = event_type, aggregate_id
-    if details is not None:
-        line["details"] = details
-    return line
 
 
 def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
@@ -83,9 +69,9 @@ def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
         if event_id in answered:
             continue
         status = item.get("status")
-        if status in SETTLED:
-            answered[event_id] = {"event_id": event_id, "status": status}
-        elif status == REJECTED:
+        if status in (ResultStatus.SUCCESS, ResultStatus.DUPLICATE):
+            answered[event_id] = result(event_id, ResultStatus(status))
+        elif status == ResultStatus.REJECTED:
             answered[event_id] = rejection(
                 by_id[event_id],
                 item.get("error"),
@@ -110,7 +96,7 @@ def settle_results(chunk: list[Outgoing], items: list) -> Settlement:
         settlement.warnings.append(
             f"the server answered status {visible(status, 60)} for {len(ids)} event(s) "
             f"(first: {ids[0]}); "
-            "expected success, duplicate or rejected, so they stay queued"
+            f"expected {EXPECTED_STATUSES}, so they stay queued"
         )
     missing = [e.event_id for e in settlement.unsettled if e.event_id not in odd_ids]
     if missing:

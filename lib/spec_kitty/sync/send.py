@@ -9,16 +9,15 @@ the run with nothing counted against the events that were not settled.
 import gzip
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.records import ResultTally, result_text
 from spec_kitty.redact import blank_secrets, blank_secrets_in, server_text
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.categories import OVERSIZED
 from spec_kitty.sync.chunks import (
-    DEFAULT_CHUNK_BYTES,
-    DEFAULT_CHUNK_EVENTS,
     Outgoing,
     chunked,
     first_malformed,
@@ -29,10 +28,10 @@ from spec_kitty.sync.results import (
     Settlement,
     general_rejection,
     rejection,
-    result_text,
     settle_refusal,
     settle_results,
 )
+from spec_kitty.sync.send_options import SendOptions
 from spec_kitty.sync.transport import (
     SERVER_ERROR,
     STAY_QUEUED,
@@ -43,45 +42,15 @@ from spec_kitty.sync.transport import (
 )
 
 BATCH_PATH = "/api/v1/events/batch/"
-PROGRESS_EVERY = 2.0
 
 
 @dataclass
-class SendOptions:
-    server: str | None
-    chunk_events: int = DEFAULT_CHUNK_EVENTS
-    chunk_bytes: int = DEFAULT_CHUNK_BYTES
-    timeout: float = 30.0
-    retries: int = 4
-    backoff: float = 0.5
-    max_wait: float = 30.0
-    # Level 1 already shrinks event JSON several times over; higher levels cost more CPU than
-    # they save in transfer on any but a slow link.
-    compresslevel: int = 1
-    progress: bool = False
-    progress_every: float = PROGRESS_EVERY
-
-
-@dataclass
-class SendCounts:
+class SendCounts(ResultTally):
     """What one batch-send run has sent and how the server settled it, for progress lines."""
 
     sent: int = 0
-    success: int = 0
-    duplicate: int = 0
-    rejected: int = 0
     unsettled: int = 0
     started: float = field(default_factory=time.monotonic)
-
-    def count(self, results: list[dict]) -> None:
-        for result in results:
-            status = result["status"]
-            if status == "success":
-                self.success += 1
-            elif status == "duplicate":
-                self.duplicate += 1
-            else:
-                self.rejected += 1
 
 
 class BatchSender:
@@ -262,7 +231,8 @@ def send_events(
                 notify(warning)
             tally.sent += len(chunk)
             tally.unsettled += len(settlement.unsettled)
-            tally.count(settlement.results)
+            for line in settlement.results:
+                tally.count(line["status"])
             if settlement.malformed:
                 raise settlement.malformed
             if options.progress and time.monotonic() - last_progress >= options.progress_every:
@@ -285,7 +255,8 @@ def open_sender(
 
     store = CredentialStore()
     stored = store.load().server_url
-    options.server = check_server_url(resolve_server(options.server, stored), allow_insecure_http)
+    server = check_server_url(resolve_server(options.server, stored), allow_insecure_http)
+    options = replace(options, server=server)
     session = open_session()
     tokens = TokenKeeper(store, session, options.server, options.timeout)
     return BatchSender(options, tokens, session, notify)

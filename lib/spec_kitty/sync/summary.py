@@ -15,6 +15,7 @@ from spec_kitty.jsonl import ScriptError
 from spec_kitty.queue.account import Account
 from spec_kitty.queue.held import NEXT_STEP as HELD_NEXT_STEP
 from spec_kitty.queue.held import describe_reasons
+from spec_kitty.records import AckOutcome
 from spec_kitty.sync.categories import CATEGORIES
 from spec_kitty.sync.stop import Stop
 
@@ -117,9 +118,9 @@ class SyncSummary:
         category = category if category in CATEGORIES else "unknown"
         self.categories[category] = self.categories.get(category, 0) + 1
         outcome = failure.get("outcome")
-        if outcome == "dead_lettered":
+        if outcome == AckOutcome.DEAD_LETTERED:
             self.dead_lettered_new[category] = self.dead_lettered_new.get(category, 0) + 1
-        elif outcome in ("rejected", "kept"):
+        elif outcome in (AckOutcome.REJECTED, AckOutcome.KEPT):
             self.refused_pending += 1
         if keep:
             self.failures.append(

@@ -13,6 +13,7 @@ import requests
 
 from spec_kitty import __version__
 from spec_kitty.jsonl import EXIT_OFFLINE, ScriptError
+from spec_kitty.sync.send_options import DEFAULTS
 
 RETRYABLE = {429, 500, 502, 503, 504}
 # What the sync says after any of these: the caller of a login says something else.
@@ -59,9 +60,9 @@ class RetryPolicy:
     `max_wait` bounds the total sleeping of one request, so a sync never hangs for long.
     """
 
-    retries: int = 4
-    base: float = 0.5
-    max_wait: float = 30.0
+    retries: int = DEFAULTS.retries
+    base: float = DEFAULTS.backoff
+    max_wait: float = DEFAULTS.max_wait
     waited: float = field(default=0.0, init=False)
 
     def next_delay(self, attempt: int, retry_after: float | None) -> float | None:

@@ -1,6 +1,8 @@
 """Tasks of the SaaS sync: logging in and out, login status, and syncing the queue now."""
 
 from spec_kitty.jsonl import ScriptError
+from spec_kitty.sync.send_options import DEFAULTS as SEND_DEFAULTS
+from spec_kitty.sync.send_options import flag_help
 from spec_kitty.tasks.base import number, task
 
 USERNAME_ENV = "SPEC_KITTY_USERNAME"
@@ -13,11 +15,16 @@ PASSWORD_ENV = "SPEC_KITTY_PASSWORD"
         "username": f"user name (default: ${USERNAME_ENV}, else asked)",
         "password_stdin": f"read the password from stdin (default: ${PASSWORD_ENV}, else asked)",
         "allow_insecure_http": "allow http:// to a host other than this machine",
-        "timeout": "seconds to wait for the server (default 30)",
+        "timeout": flag_help("timeout"),
     }
 )
 def auth_login(
-    c, server=None, username=None, password_stdin=False, allow_insecure_http=False, timeout=30.0
+    c,
+    server=None,
+    username=None,
+    password_stdin=False,
+    allow_insecure_http=False,
+    timeout=SEND_DEFAULTS.timeout,
 ):
     """Log in to the sync server; the tokens go to ~/.spec-kitty/credentials.
 
@@ -99,10 +106,10 @@ def auth_status(c, json=False):
         "server": "server URL (default: the stored login's)",
         "allow_insecure_http": "allow http:// to a host other than this machine",
         "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
-        "chunk_size": "events per request (default 1000)",
-        "timeout": "seconds to wait for the server per request (default 30)",
-        "retries": "retries after 429 or 5xx per request (default 4)",
-        "max_wait": "most seconds spent waiting to retry one request (default 30)",
+        "chunk_size": flag_help("chunk_events"),
+        "timeout": flag_help("timeout"),
+        "retries": flag_help("retries"),
+        "max_wait": flag_help("max_wait"),
         "max_rejections": "rejections before an event is dead-lettered (default 5)",
     }
 )
@@ -135,16 +142,19 @@ def sync_now(
 
     from spec_kitty.jsonl import dumps, warn
     from spec_kitty.sync.pipeline import SyncOptions, run_sync
+    from spec_kitty.sync.send_options import with_given
     from spec_kitty.sync.summary import check_report_path
 
     options = SyncOptions(
         queue=queue,
-        server=server,
+        send=with_given(
+            server=server,
+            chunk_events=_given("chunk-size", chunk_size, int, 1),
+            timeout=_given("timeout", timeout),
+            retries=_given("retries", retries, int),
+            max_wait=_given("max-wait", max_wait),
+        ),
         allow_insecure_http=allow_insecure_http,
-        chunk_size=_given("chunk-size", chunk_size, int, 1),
-        timeout=_given("timeout", timeout),
-        retries=_given("retries", retries, int),
-        max_wait=_given("max-wait", max_wait),
         max_rejections=_given("max-rejections", max_rejections, int, 1),
         keep_failures=bool(report),
     )
