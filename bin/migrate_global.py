@@ -1,9 +1,9 @@
 """migrate-global: install the global runtime and migrate projects onto it, as JSON lines."""
 
-import argparse
 import sys
 from pathlib import Path
 
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import read_records, run_script, stdin_bytes, write_record
 
 HELP = """\
@@ -32,11 +32,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="migrate-global",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("migrate-global", HELP)
     parser.add_argument("projects", nargs="*", metavar="PROJECT", help="project directory, or -")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument(

@@ -1,5 +1,6 @@
 """Tasks that tell whether sync works: sync-status and sync-diagnose."""
 
+from spec_kitty.flags import QUEUE_HELP
 from spec_kitty.tasks.base import number, task
 
 # --check outcomes that are the user's login to fix, and those that mean "offline, retry later".
@@ -11,7 +12,7 @@ _OFFLINE_STATES = {"unreachable", "server_error"}
     help={
         "check": "probe the server's health path with your access token (refreshed if due)",
         "json": "print one JSON object {account, queue, sync} instead of text",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
         "top": "how many failing types and reasons to list (default 5)",
         "timeout": "seconds to wait for the server with --check (default 10)",
     }
@@ -105,7 +106,7 @@ def _age(seconds: float | None) -> str:
 @task(
     help={
         "json": "print one JSON object {checked, invalid, counts, problems, held} instead of text",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
     }
 )
 def sync_diagnose(c, json=False, queue=None):
