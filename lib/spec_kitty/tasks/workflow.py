@@ -340,24 +340,13 @@ def queue_backfill(c, feature=None, queue=None, json=False):
     from pathlib import Path
 
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
-    from spec_kitty.queue.emit import drain_outbox
-    from spec_kitty.queue.store import Queue
-    from spec_kitty.workflow.backfill import backfill
+    from spec_kitty.workflow.backfill import backfill_line, backfill_with_outbox
     from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
     workspace = open_workspace()
     only = choose_feature(workspace, feature, "queue-backfill").slug if feature else None
-    with Queue(Path(queue) if queue else None) as store:
-        outbox = drain_outbox(store)
-    result = {**backfill(workspace.root, only, Path(queue) if queue else None), "outbox": outbox}
-    _emit(
-        result,
-        json,
-        f"queued {result['queued']} status event(s) from the logs "
-        f"({result['already_queued']} were already queued or synced, "
-        f"{result['skipped']} line(s) skipped)"
-        f"; {outbox['queued']} event(s) from the outbox ({outbox['kept']} kept there)",
-    )
+    result = backfill_with_outbox(workspace.root, only, Path(queue) if queue else None)
+    _emit(result, json, backfill_line(result))
     if result["skipped"]:
         raise ScriptError(
             f"{result['skipped']} status log line(s) named above are not valid events and were "
