@@ -1,8 +1,8 @@
 """batch-send: post queued events to the sync server and write one result line per event."""
 
-import argparse
 import sys
 
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import run_script, stdin_bytes, warn
 
 HELP = """\
@@ -32,9 +32,7 @@ example:
 def main() -> None:
     from spec_kitty.sync.send_options import add_send_flags
 
-    parser = argparse.ArgumentParser(
-        prog="batch-send", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser("batch-send", HELP)
     parser.add_argument("--server", help="server URL (default: the server of the stored login)")
     parser.add_argument(
         "--allow-insecure-http", action="store_true", help="allow http:// to a non-local host"

@@ -1,9 +1,9 @@
 """collapse-lanes: rewrite status-event lanes from the canonical model to the 4 sync lanes."""
 
-import argparse
 import sys
 
 from spec_kitty.events.lanes import LANES, collapse_table
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps, read_records, run_script, stdin_bytes, warn
 
 _TABLE = "".join(f"  {line}\n" for line in collapse_table())
@@ -23,11 +23,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="collapse-lanes",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("collapse-lanes", HELP)
     parser.parse_args()
     run_script("collapse-lanes", _run)
 

@@ -1,10 +1,9 @@
 """contract-check: replay the contract fixtures against a server and report each difference."""
 
-import argparse
 import os
 import sys
 
-from spec_kitty.flags import seconds
+from spec_kitty.flags import script_parser, seconds
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, run_script, warn, write_record
 
 HELP = """\
@@ -34,13 +33,9 @@ DEFAULT_FORBIDDEN_PROJECT = "00000000-0000-4000-8000-000000000403"
 
 
 def main() -> None:
-    from spec_kitty.server.contract_check import DEFAULT_OTHER_PROJECT
+    from spec_kitty.contract.check import DEFAULT_OTHER_PROJECT
 
-    parser = argparse.ArgumentParser(
-        prog="contract-check",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("contract-check", HELP)
     parser.add_argument("--server", required=True, help="base URL, e.g. https://sync.example.com")
     parser.add_argument(
         "--username",
@@ -75,7 +70,7 @@ def main() -> None:
 def _run(args) -> int:
     from pathlib import Path
 
-    from spec_kitty.server.contract_check import CheckSettings, check_all, load_fixtures
+    from spec_kitty.contract.check import CheckSettings, check_all, load_fixtures
 
     if not args.username:
         raise ScriptError("give --username or set SPEC_KITTY_CONTRACT_USERNAME")

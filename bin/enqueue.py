@@ -1,8 +1,8 @@
 """enqueue: put events on the offline queue."""
 
-import argparse
 import sys
 
+from spec_kitty.flags import add_queue_option, script_parser
 from spec_kitty.jsonl import EXIT_SOME_FAILED, read_lines, run_script, stdin_bytes
 
 HELP = """\
@@ -23,10 +23,8 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="enqueue", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser = script_parser("enqueue", HELP)
+    add_queue_option(parser)
     parser.add_argument("--project-uuid", help="project identity for bare records")
     parser.add_argument("--project-slug", help="project slug for bare records")
     args = parser.parse_args()

@@ -1,10 +1,10 @@
 """migrate-global: install the global runtime and migrate projects onto it, as JSON lines."""
 
-import argparse
 import sys
 from pathlib import Path
 
-from spec_kitty.jsonl import read_records, run_script, stdin_bytes, write_record
+from spec_kitty.flags import script_parser
+from spec_kitty.jsonl import read_records, run_script, stdin_bytes
 
 HELP = """\
 Installs or updates the package defaults in $KITTIFY_HOME (default ~/.kittify: templates/,
@@ -32,11 +32,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="migrate-global",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("migrate-global", HELP)
     parser.add_argument("projects", nargs="*", metavar="PROJECT", help="project directory, or -")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument(
@@ -47,18 +43,16 @@ def main() -> None:
 
 
 def _run(args) -> int:
-    from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError, warn
-    from spec_kitty.runtime.migrate import migrate
+    from spec_kitty.jsonl import EXIT_SOME_FAILED, warn
+    from spec_kitty.runtime.migrate import migrate_and_write
 
-    conflicted = 0
-    projects = _projects(args.projects)
-    for report in migrate(projects, dry_run=args.dry_run, commit=not args.no_commit):
-        _emit(report, args.dry_run)
-        try:
-            report.raise_conflicts()
-        except ScriptError as exc:
-            conflicted += 1
-            warn(f"migrate-global: {exc}")
+    conflicted = migrate_and_write(
+        _projects(args.projects),
+        sys.stdout,
+        dry_run=args.dry_run,
+        commit=not args.no_commit,
+        conflicted=lambda conflict: warn(f"migrate-global: {conflict}"),
+    )
     return EXIT_SOME_FAILED if conflicted else 0
 
 
@@ -73,12 +67,6 @@ def _projects(arguments: list[str]):
             if not isinstance(record.get("project"), str):
                 raise ScriptError(f'expected {{"project": "DIR"}}, got {record}')
             yield Path(record["project"])
-
-
-def _emit(report, dry_run: bool) -> None:
-    for record in report.records(dry_run):
-        write_record(sys.stdout, record)
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,9 @@
 """queue-ack: apply batch-send's results to the offline queue."""
 
-import argparse
 import signal
 import sys
 
-from spec_kitty.flags import positive_int
+from spec_kitty.flags import add_queue_option, positive_int, script_parser
 from spec_kitty.jsonl import EXIT_SOME_FAILED, run_script, stdin_bytes, warn, write_record
 
 HELP = """\
@@ -34,10 +33,8 @@ example:
 def main() -> None:
     from spec_kitty.queue.store import DEFAULT_MAX_REJECTIONS
 
-    parser = argparse.ArgumentParser(
-        prog="queue-ack", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser = script_parser("queue-ack", HELP)
+    add_queue_option(parser)
     parser.add_argument(
         "--max-rejections",
         type=positive_int,

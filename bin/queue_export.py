@@ -1,9 +1,8 @@
 """queue-export: write queued events as JSON lines, oldest first."""
 
-import argparse
 import sys
 
-from spec_kitty.flags import positive_int
+from spec_kitty.flags import add_queue_option, positive_int, script_parser
 from spec_kitty.jsonl import run_script
 
 HELP = """\
@@ -21,10 +20,8 @@ example:
 def main() -> None:
     from spec_kitty.queue.store import STATUSES
 
-    parser = argparse.ArgumentParser(
-        prog="queue-export", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser = script_parser("queue-export", HELP)
+    add_queue_option(parser)
     parser.add_argument("--limit", type=positive_int, help="export at most N events")
     parser.add_argument(
         "--status",

@@ -1,9 +1,9 @@
 """queue-import: write the unsynced events of a spec-kitty 2.x queue as envelopes."""
 
-import argparse
 import sys
 from pathlib import Path
 
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import EXIT_SOME_FAILED, dumps, run_script, warn
 
 HELP = """\
@@ -22,9 +22,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="queue-import", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser("queue-import", HELP)
     parser.add_argument("paths", nargs="*", type=Path, help="2.x queue files (default: found)")
     args = parser.parse_args()
     run_script("queue-import", lambda: _run(args))

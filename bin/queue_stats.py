@@ -1,9 +1,8 @@
 """queue-stats: one JSON object describing the offline queue."""
 
-import argparse
 import sys
 
-from spec_kitty.flags import positive_int
+from spec_kitty.flags import add_queue_option, positive_int, script_parser
 from spec_kitty.jsonl import run_script, write_record
 
 HELP = """\
@@ -18,10 +17,8 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="queue-stats", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--queue", help="queue file (default: $SPEC_KITTY_HOME/event-queue.db)")
+    parser = script_parser("queue-stats", HELP)
+    add_queue_option(parser)
     parser.add_argument(
         "--top", type=positive_int, default=5, help="how many types and reasons to list"
     )

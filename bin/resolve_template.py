@@ -1,9 +1,9 @@
 """resolve-template: which file a template name resolves to, and from which tier."""
 
-import argparse
 import sys
 from pathlib import Path
 
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import (
     EXIT_SOME_FAILED,
     read_records,
@@ -35,11 +35,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="resolve-template",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("resolve-template", HELP)
     parser.add_argument("--explain", action="store_true", help="list every tier looked in")
     parser.add_argument(
         "--project", help="project directory (default: the one around the current directory)"

@@ -1,8 +1,8 @@
 """validate-events: check a stream of events against the contract schemas, after lane collapse."""
 
-import argparse
 import sys
 
+from spec_kitty.flags import script_parser
 from spec_kitty.jsonl import EXIT_SOME_FAILED, read_records, run_script, stdin_bytes, warn
 
 HELP = """\
@@ -18,11 +18,7 @@ example:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="validate-events",
-        description=HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = script_parser("validate-events", HELP)
     parser.parse_args()
     run_script("validate-events", _run)
 

@@ -1,20 +1,45 @@
-"""argparse types for the scripts' numeric flags: a bad value is a usage error that names it."""
+"""The scripts' command line: one parser shape, the options several scripts share, and argparse
+types for the numeric flags (a bad value is a usage error that names it).
 
-import argparse
+Light on purpose: argparse is imported where it is used, so the tasks can take the shared help
+words from here and `spec-kitty` still starts without loading argparse.
+"""
+
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+QUEUE_HELP = "queue file (default: $SPEC_KITTY_HOME/event-queue.db)"
+
+
+def script_parser(prog: str, help: str) -> "argparse.ArgumentParser":
+    """A bin/ script's parser: its name, and its help text laid out as written, so the record
+    shapes and the example pipelines keep their lines."""
+    import argparse
+
+    return argparse.ArgumentParser(
+        prog=prog, description=help, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def add_queue_option(parser: "argparse.ArgumentParser") -> None:
+    """--queue: the queue file to use instead of the spec-kitty home's."""
+    parser.add_argument("--queue", help=QUEUE_HELP)
 
 
 def positive_int(text: str) -> int:
     """A whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+        raise _usage_error(f"expected a positive whole number, got {text!r}")
     return int(text)
 
 
 def whole_number(text: str) -> int:
     """A whole number of at least 0."""
     if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number (0 or more), got {text!r}")
+        raise _usage_error(f"expected a whole number (0 or more), got {text!r}")
     return int(text)
 
 
@@ -25,5 +50,12 @@ def seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
+        raise _usage_error(f"expected a number of seconds, got {text!r}")
     return value
+
+
+def _usage_error(message: str) -> Exception:
+    # The one exception argparse reports with its own words, as "argument --flag: message".
+    from argparse import ArgumentTypeError
+
+    return ArgumentTypeError(message)

@@ -79,7 +79,7 @@ def _hostile_memory(root: Path, env: dict, real_batch: bytes) -> list[dict]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    server.stdin.write("demo:demo-password\n")
+    server.stdin.write(f"{DEMO_USER}:{DEMO_PASSWORD}\n")
     server.stdin.close()
     url = re.search(r"on (http://127\.0\.0\.1:\d+)", server.stderr.readline()).group(1)
     try:

@@ -1,14 +1,14 @@
 """contract-check talks to a server the way the rest of the toolkit does: its User-Agent, the
-private CA settings, and no password quoted back from a refused login."""
+private CA settings, no redirect followed, and no password quoted back from a refused login."""
 
 import shutil
 import subprocess
 
 import pytest
 from spec_kitty import __version__
+from spec_kitty.contract.check import FAIL, PASS, CheckSettings, check_all
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
 from spec_kitty.server import ReferenceServer
-from spec_kitty.server.contract_check import PASS, CheckSettings, check_all
 
 PROJECT = "0b5d9a3e-2c1f-4e8a-9b7d-3f6e1a2c4d5e"
 PASSWORD = "checker-password"
@@ -49,6 +49,19 @@ def test_requests_carry_the_toolkits_user_agent(httpserver):
     ).respond_with_json({"status": "ok"})
     [outcome] = check_all(settings(httpserver.url_for("")), [HEALTH])
     assert outcome["status"] == PASS, outcome
+
+
+def test_a_redirect_is_answered_not_followed(httpserver):
+    """As the sync does: a token or an event goes to the server checked, or nowhere."""
+    elsewhere = httpserver.url_for("/elsewhere/")
+    httpserver.expect_request("/api/v1/sync/health/").respond_with_data(
+        "", status=302, headers={"Location": elsewhere}
+    )
+    httpserver.expect_request("/elsewhere/").respond_with_json({"status": "ok"})
+    [outcome] = check_all(settings(httpserver.url_for("")), [HEALTH])
+    assert outcome["status"] == FAIL
+    assert outcome["differences"] == [{"path": "status", "expected": 200, "found": 302}]
+    assert [request.path for request, _ in httpserver.log] == ["/api/v1/sync/health/"]
 
 
 @pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")

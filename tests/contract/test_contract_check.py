@@ -99,13 +99,17 @@ def test_an_unreachable_server_exits_3(script, tmp_path):
 
     result = contract_check(script, Gone())
     assert result.returncode == 3
-    assert "cannot reach http://127.0.0.1:9" in result.stderr.decode()
+    # transport's words, as batch-send and sync-now say it, with contract-check's advice.
+    assert result.stderr.decode().startswith(
+        "contract-check: offline: cannot reach http://127.0.0.1:9/api/v1/token/ "
+        "(connection refused); the check stopped there"
+    )
 
 
 def test_fixture_requests_are_valid_batches_unless_they_show_a_bad_case():
     """The good fixtures send only events that satisfy batch-request.schema.json."""
+    from spec_kitty.contract.check import CheckSettings, Replay, load_fixtures
     from spec_kitty.events.validate import document_validator
-    from spec_kitty.server.contract_check import CheckSettings, Replay, load_fixtures
 
     validator = document_validator("batch-request.schema.json")
     replay = Replay(CheckSettings("http://unused", "checker", "pw", PROJECT, "x"), session=None)
@@ -160,7 +164,7 @@ GOOD_STEP = {
     ],
 )
 def test_a_malformed_fixture_step_is_named_when_the_fixtures_load(tmp_path, step, message):
-    from spec_kitty.server.contract_check import load_fixtures
+    from spec_kitty.contract.check import load_fixtures
 
     (tmp_path / "01-good.json").write_text(json.dumps({"steps": [GOOD_STEP]}))
     (tmp_path / "02-malformed.json").write_text(json.dumps({"steps": [GOOD_STEP, step]}))

@@ -1,6 +1,6 @@
 """How contract-check compares an answer with a fixture's expectation."""
 
-from spec_kitty.server.fixture_match import differences
+from spec_kitty.contract.fixture_match import differences
 
 
 def test_expected_keys_must_match_and_extra_keys_are_allowed():

@@ -2,12 +2,13 @@
 
 import json
 
+from factories import PROJECT_UUID
 from spec_kitty.events import clock
 from spec_kitty.project import ProjectIdentity
 from spec_kitty.queue.emit import drain_outbox, emit, outbox_path
 from spec_kitty.queue.store import Queue
 
-IDENTITY = ProjectIdentity("550e8400-e29b-41d4-a716-446655440000", "demo")
+IDENTITY = ProjectIdentity(PROJECT_UUID, "demo")
 CREATED = {
     "event_type": "FeatureCreated",
     "aggregate_id": "001-demo",

@@ -1,5 +1,6 @@
 """`migrate`: the global runtime installed once, 1.x projects reduced to their real overrides."""
 
+import io
 import json
 import subprocess
 import warnings
@@ -32,6 +33,7 @@ from spec_kitty.runtime.manifest import content_hash, read_manifest, shipped_fil
 from spec_kitty.runtime.migrate import (
     ensure_global_runtime,
     mark_project_migrated,
+    migrate_and_write,
     migrate_project,
     plan_project,
 )
@@ -348,6 +350,26 @@ def test_a_colliding_1x_file_stops_the_migration_before_any_change(home, legacy)
         raised.value
     )
     assert project_state(legacy) == LEGACY
+
+
+def test_a_run_over_several_projects_reports_each_and_counts_those_held_back(home, tmp_path):
+    clean, colliding = (write_legacy_project(tmp_path / name) for name in ("clean", "colliding"))
+    (colliding / ".kittify/command-templates").mkdir()
+    (colliding / ".kittify/command-templates/review.md").write_text("# another review prompt\n")
+    out, told = io.StringIO(), []
+
+    held_back = migrate_and_write([colliding, clean], out, conflicted=told.append)
+
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {r.get("project", r.get("home")) for r in records} == {
+        str(home),
+        str(colliding),
+        str(clean),
+    }
+    assert held_back == 1 and [str(colliding) in str(conflict) for conflict in told] == [True]
+    assert (project_state(colliding), project_state(clean)) == (LEGACY, MIGRATED)
+    with pytest.raises(MigrationConflict):
+        migrate_and_write([colliding], io.StringIO())
 
 
 def test_init_marks_a_new_project_migrated_and_refuses_a_1x_one(home, legacy, tmp_path):

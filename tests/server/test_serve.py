@@ -38,7 +38,7 @@ class _At:
 
 def test_serve_accepts_a_batch_and_server_events_lists_it(tmp_path, script):
     db = tmp_path / "served.db"
-    process, url = _start_serve("--db", str(db), "--user", "demo:demo-password")
+    process, url = _start_serve("--db", str(db), "--user", f"{DEMO_USER}:{DEMO_PASSWORD}")
     try:
         event = synced()
         response = post_batch(_At(url), login(_At(url))["access"], [event])
@@ -62,9 +62,8 @@ def test_serve_without_users_says_what_to_give(script):
 
 
 def test_serve_reads_users_from_stdin_keeping_passwords_off_the_command_line(tmp_path, script):
-    process, url = _start_serve(
-        "--db", str(tmp_path / "s.db"), "--user-stdin", stdin_text="demo:demo-password\nann:pw\n"
-    )
+    users = f"{DEMO_USER}:{DEMO_PASSWORD}\nann:pw\n"
+    process, url = _start_serve("--db", str(tmp_path / "s.db"), "--user-stdin", stdin_text=users)
     try:
         assert login(_At(url))["access"]
         assert login(_At(url), "ann", "pw")["access"]

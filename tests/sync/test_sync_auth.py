@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from kitty_testing import DEMO_USER, store_login
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, store_login
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.auth import AuthenticationNeeded, TokenKeeper, login
 from spec_kitty.sync.server_url import check_server_url, resolve_server
@@ -220,9 +220,9 @@ def test_logging_in_offline_says_the_login_failed_not_that_events_wait(script):
         "--server",
         closed_port_url(),
         "--username",
-        "demo",
+        DEMO_USER,
         "--password-stdin",
-        input="demo-password\n",
+        input=DEMO_PASSWORD + "\n",
     )
 
     assert done.returncode == 3

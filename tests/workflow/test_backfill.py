@@ -2,8 +2,10 @@
 
 import json
 
+from factories import envelope
 from kitty_testing import login
-from spec_kitty.workflow.backfill import backfill
+from spec_kitty.queue.outbox import outbox_path
+from spec_kitty.workflow.backfill import backfill, backfill_line, backfill_with_outbox
 from spec_kitty.workflow.status_log import status_event
 from workflow_support import queued
 
@@ -80,3 +82,15 @@ def test_events_the_server_acknowledged_are_not_offered_again(script, planned, r
     assert queued() == []
     stored = [e["event_id"] for e in reference_server.stored_events()]
     assert stored.count(good["event_id"]) == 1
+
+
+def test_the_outbox_is_queued_with_the_logs_and_counted_apart(planned):
+    root, _slug = planned
+    kept = envelope(1)
+    outbox_path().write_text(json.dumps(kept) + "\nnot json\n")
+
+    result = backfill_with_outbox(root)
+
+    assert result["outbox"] == {"queued": 1, "already_queued": 0, "kept": 1}
+    assert kept["event_id"] in {e["event_id"] for e in queued()}
+    assert backfill_line(result).endswith("; 1 event(s) from the outbox (1 kept there)")

@@ -29,11 +29,12 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from spec_kitty import __version__
 from spec_kitty.filelock import file_lock
 from spec_kitty.homes import kittify_home
-from spec_kitty.jsonl import ScriptError, warn
+from spec_kitty.jsonl import ScriptError, warn, write_record
 from spec_kitty.project import CONFIG, default_slug, identity_of, read_config, with_identity
 from spec_kitty.runtime import stock
 from spec_kitty.runtime.legacy import (
@@ -59,8 +60,10 @@ from spec_kitty.runtime.migrate_report import (
     GLOBAL,
     PROJECT,
     Action,
+    MigrationConflict,
     Report,
     commit_message,
+    describe,
     global_summary,
     project_summary,
 )
@@ -133,6 +136,36 @@ def migrate(
     yield ensure_global_runtime(notify, dry_run)
     for project in projects:
         yield migrate_project(project, notify, dry_run, commit)
+
+
+def migrate_and_write(
+    projects: Iterable[Path],
+    out: IO[str],
+    dry_run: bool = False,
+    commit: bool = True,
+    readable: bool = False,
+    conflicted: Callable[[MigrationConflict], None] | None = None,
+) -> int:
+    """migrate, each report written to `out` as it is made: its JSON lines, or (`readable`) a
+    project's dry-run listing for a person to read. The summaries go to stderr as `migrate`
+    tells them. Each project held back by a conflict is passed to `conflicted`, or without one
+    ends the run; returns how many were."""
+    held_back = 0
+    for report in migrate(projects, dry_run=dry_run, commit=commit):
+        if not readable:
+            for record in report.records(dry_run):
+                write_record(out, record)
+        elif dry_run and report.scope == PROJECT:
+            out.write("\n".join(describe(report)) + "\n")
+        out.flush()
+        conflict = report.conflict()
+        if conflict is None:
+            continue
+        if conflicted is None:
+            raise conflict
+        held_back += 1
+        conflicted(conflict)
+    return held_back
 
 
 def mark_project_migrated(project_root: Path) -> Path:

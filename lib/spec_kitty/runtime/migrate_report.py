@@ -96,14 +96,22 @@ class Report:
     def raise_conflicts(self) -> None:
         """End with MigrationConflict (exit 1) when a project migration was held back by
         conflicts."""
+        conflict = self.conflict()
+        if conflict is not None:
+            raise conflict
+
+    def conflict(self) -> "MigrationConflict | None":
+        """Why a project migration was held back, naming the first colliding file; None when
+        it was not."""
         conflicts = [action for action in self.actions if action.action == A.CONFLICT]
-        if conflicts:
-            first = conflicts[0]
-            raise MigrationConflict(
-                f"{len(conflicts)} customised 1.x file(s) in {self.root}/{KITTIFY} collide "
-                f"with a different file at their new place (first: {first.path} -> {first.to});"
-                " nothing was changed: merge each pair by hand, delete the 1.x copy, and run again"
-            )
+        if not conflicts:
+            return None
+        first = conflicts[0]
+        return MigrationConflict(
+            f"{len(conflicts)} customised 1.x file(s) in {self.root}/{KITTIFY} collide "
+            f"with a different file at their new place (first: {first.path} -> {first.to});"
+            " nothing was changed: merge each pair by hand, delete the 1.x copy, and run again"
+        )
 
 
 class MigrationConflict(ScriptError):

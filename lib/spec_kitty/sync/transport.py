@@ -95,17 +95,19 @@ def post(
     **kwargs,
 ) -> requests.Response:
     """POST once; network failures become ServerUnreachable with a message saying what to do."""
-    return _send(session, "POST", url, timeout, **kwargs)
+    return send(session, "POST", url, timeout, **kwargs)
 
 
 def get(session: requests.Session, url: str, timeout: float, **kwargs) -> requests.Response:
     """GET once, with the same handling of network failures as `post`."""
-    return _send(session, "GET", url, timeout, **kwargs)
+    return send(session, "GET", url, timeout, **kwargs)
 
 
-def _send(
+def send(
     session: requests.Session, method: str, url: str, timeout: float, **kwargs
 ) -> requests.Response:
+    """One request of any method; network failures become ServerUnreachable, whose advice
+    speaks of the sync (a caller doing something else gives its own with `advised`)."""
     try:
         # Never follow a redirect: events and tokens go to the configured server or nowhere.
         return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)

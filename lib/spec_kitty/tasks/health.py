@@ -1,5 +1,6 @@
 """Tasks that tell whether sync works: sync-status and sync-diagnose."""
 
+from spec_kitty.flags import QUEUE_HELP
 from spec_kitty.tasks.base import number, task
 
 # --check outcomes that are the user's login to fix, and those that mean "offline, retry later".
@@ -11,7 +12,7 @@ _OFFLINE_STATES = {"unreachable", "server_error"}
     help={
         "check": "probe the server's health path with your access token (refreshed if due)",
         "json": "print one JSON object {account, queue, sync} instead of text",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
         "top": "how many failing types and reasons to list (default 5)",
         "timeout": "seconds to wait for the server with --check (default 10)",
     }
@@ -28,6 +29,7 @@ def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
     from spec_kitty.queue.account import take_account
     from spec_kitty.queue.store import Queue
     from spec_kitty.sync.health import login_health, probe_health
+    from spec_kitty.sync.status_text import status_lines
 
     with Queue(queue) as store:
         # The text leaves out the count of every event by type, the one figure that reads the
@@ -38,74 +40,17 @@ def sync_status(c, check=False, json=False, queue=None, top=5, timeout=10.0):
     if json:
         print(dumps({"account": account.to_dict(), "queue": stats, "sync": health.to_dict()}))
     else:
-        print("\n".join(_status_lines(account, stats, health.to_dict())))
+        print("\n".join(status_lines(account, stats, health.to_dict())))
     if check and health.state in _AUTH_STATES:
         raise Exit(code=EXIT_AUTH)
     if check and health.state in _OFFLINE_STATES:
         raise Exit(code=EXIT_OFFLINE)
 
 
-def _status_lines(account, stats: dict, sync: dict) -> list[str]:
-    lines = [
-        f"Queue {account.queue}",
-        f"  pending: {account.pending}   dead-lettered: {account.dead_lettered}   "
-        f"held: {account.held}   outbox: {account.outbox}   "
-        f"damaged files: {len(account.salvaged)}   "
-        f"oldest: {_age(stats['oldest_event_age_seconds'])}",
-        "  retries: "
-        + (
-            ", ".join(f"{n} event(s) x{count}" for count, n in stats["retry_counts"].items()) or "-"
-        ),
-    ]
-    if stats["top_failing_event_types"]:
-        lines.append(
-            "  failing event types: "
-            + ", ".join(
-                f"{t['event_type']} ({t['count']})" for t in stats["top_failing_event_types"]
-            )
-        )
-    for reason in stats["top_failure_reasons"]:
-        lines.append(f"  failure [{reason['category']}] x{reason['count']}: {reason['reason']}")
-    steps = account.next_steps()
-    if account.dead_lettered:
-        lines.append(f"  dead-lettered: {account.dead_lettered}: {steps['dead_lettered']}")
-    for reason in stats["held_reasons"]:
-        lines.append(f"  held [{reason['category']}] x{reason['count']}: {reason['reason']}")
-    if account.held:
-        lines.append(f"  held: {account.held}: {steps['held']}")
-    if account.outbox:
-        lines.append(
-            f"  outbox: {account.outbox} event(s) a command could not queue, in "
-            f"{account.outbox_path}: {steps['outbox']}"
-        )
-    for salvage in account.salvaged:
-        lines.append(f"  damaged queue kept: {salvage.describe()}")
-    if account.salvaged:
-        lines.append(f"  damaged files: {steps['salvaged']}")
-    lines.append(f"Sync {sync['state'].replace('_', ' ')}: {sync['detail']}")
-    if sync["access_expires_at"]:
-        lines.append(
-            f"  access token expires {sync['access_expires_at']}, "
-            f"refresh token {sync['refresh_expires_at']}"
-        )
-    if sync["next_step"]:
-        lines.append(f"  next: {sync['next_step']}")
-    return lines
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit} ago"
-    return f"{seconds:.0f} s ago"
-
-
 @task(
     help={
         "json": "print one JSON object {checked, invalid, counts, problems, held} instead of text",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
     }
 )
 def sync_diagnose(c, json=False, queue=None):

@@ -1,5 +1,6 @@
 """Tasks over the offline queue: requeue and drop the events a sync does not send."""
 
+from spec_kitty.flags import QUEUE_HELP
 from spec_kitty.tasks.base import task
 
 
@@ -8,7 +9,7 @@ from spec_kitty.tasks.base import task
         "all_failed": "requeue every dead-lettered event",
         "all_held": "requeue every held event (a sync holds it again if it still cannot be sent)",
         "event_id": "requeue this dead-lettered or held event (repeatable)",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
     },
     iterable=["event_id"],
 )
@@ -38,7 +39,7 @@ def queue_requeue(c, all_failed=False, all_held=False, event_id=None, queue=None
         "all_held": "drop every held event",
         "all_failed": "drop every dead-lettered event",
         "json": "print {dropped, event_ids} as one JSON object",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
     },
     iterable=["event_id"],
 )

@@ -25,9 +25,8 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False, no_co
     import sys
     from pathlib import Path
 
-    from spec_kitty.jsonl import ScriptError, write_record
-    from spec_kitty.runtime.migrate import migrate as run_migration
-    from spec_kitty.runtime.migrate_report import PROJECT, describe
+    from spec_kitty.jsonl import ScriptError
+    from spec_kitty.runtime.migrate import migrate_and_write
     from spec_kitty.runtime.resolve import find_project
 
     projects = []
@@ -39,15 +38,7 @@ def migrate(c, dry_run=False, json=False, project=None, global_only=False, no_co
                 "or run `spec-kitty migrate --global-only` to install the global runtime alone"
             )
         projects.append(root)
-    reports = list(run_migration(projects, dry_run=dry_run, commit=not no_commit))
-    for report in reports:
-        if json:
-            for record in report.records(dry_run):
-                write_record(sys.stdout, record)
-        elif dry_run and report.scope == PROJECT:
-            print("\n".join(describe(report)), flush=True)
-    for report in reports[1:]:
-        report.raise_conflicts()
+    migrate_and_write(projects, sys.stdout, dry_run, commit=not no_commit, readable=not json)
 
 
 TASKS = [migrate]

@@ -1,5 +1,6 @@
 """Tasks of the SaaS sync: logging in and out, login status, and syncing the queue now."""
 
+from spec_kitty.flags import QUEUE_HELP
 from spec_kitty.jsonl import ScriptError
 from spec_kitty.sync.send_options import DEFAULTS as SEND_DEFAULTS
 from spec_kitty.sync.send_options import flag_help
@@ -105,7 +106,7 @@ def auth_status(c, json=False):
         "json": "print the summary as one JSON object instead of text",
         "server": "server URL (default: the stored login's)",
         "allow_insecure_http": "allow http:// to a host other than this machine",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
         "chunk_size": flag_help("chunk_events"),
         "timeout": flag_help("timeout"),
         "retries": flag_help("retries"),

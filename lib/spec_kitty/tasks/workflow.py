@@ -6,11 +6,13 @@ Every task imports its modules inside its body so `spec-kitty` starts quickly.
 """
 
 from spec_kitty.events.lanes import LANE_ALIASES, Lane, display_lane
+from spec_kitty.flags import QUEUE_HELP
 from spec_kitty.tasks.base import task
 
 FEATURE = "the feature's slug or number (needed when there are several)"
 NO_COMMIT = "write the files but do not commit them"
 JSON = "print the result as one JSON object"
+WP = "the work package, e.g. WP01"
 AGENT = "who acts (default: $SPEC_KITTY_AGENT, else 'user')"
 
 
@@ -146,7 +148,7 @@ def finalize_tasks(c, feature=None, no_commit=False, json=False):
 @task(
     positional=["wp"],
     help={
-        "wp": "the work package, e.g. WP01",
+        "wp": WP,
         "feature": FEATURE,
         "agent": AGENT,
         "force": "start although a dependency is not done (needs --reason)",
@@ -194,7 +196,7 @@ def implement(
 @task(
     positional=["wp"],
     help={
-        "wp": "the work package, e.g. WP01",
+        "wp": WP,
         "to": f"target lane: {LANE_CHOICES}",
         "note": "a note for the WP's activity log (also sent as history)",
         "force": "move even where the rules or guards refuse (needs --reason)",
@@ -253,7 +255,7 @@ def move_task(
 @task(
     positional=["wp"],
     help={
-        "wp": "the work package, e.g. WP01",
+        "wp": WP,
         "approve": "accept the work: for_review -> done",
         "reject": "send it back: for_review -> planned, with --feedback",
         "feedback": "file with what must change (for --reject)",
@@ -325,7 +327,7 @@ def board(c, feature=None, json=False):
 @task(
     help={
         "feature": "only this feature's log (default: every feature)",
-        "queue": "queue file (default: $SPEC_KITTY_HOME/event-queue.db)",
+        "queue": QUEUE_HELP,
         "json": JSON,
     }
 )
@@ -338,24 +340,13 @@ def queue_backfill(c, feature=None, queue=None, json=False):
     from pathlib import Path
 
     from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
-    from spec_kitty.queue.emit import drain_outbox
-    from spec_kitty.queue.store import Queue
-    from spec_kitty.workflow.backfill import backfill
+    from spec_kitty.workflow.backfill import backfill_line, backfill_with_outbox
     from spec_kitty.workflow.workspace import choose_feature, open_workspace
 
     workspace = open_workspace()
     only = choose_feature(workspace, feature, "queue-backfill").slug if feature else None
-    with Queue(Path(queue) if queue else None) as store:
-        outbox = drain_outbox(store)
-    result = {**backfill(workspace.root, only, Path(queue) if queue else None), "outbox": outbox}
-    _emit(
-        result,
-        json,
-        f"queued {result['queued']} status event(s) from the logs "
-        f"({result['already_queued']} were already queued or synced, "
-        f"{result['skipped']} line(s) skipped)"
-        f"; {outbox['queued']} event(s) from the outbox ({outbox['kept']} kept there)",
-    )
+    result = backfill_with_outbox(workspace.root, only, Path(queue) if queue else None)
+    _emit(result, json, backfill_line(result))
     if result["skipped"]:
         raise ScriptError(
             f"{result['skipped']} status log line(s) named above are not valid events and were "

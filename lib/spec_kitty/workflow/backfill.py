@@ -16,6 +16,33 @@ from spec_kitty.workflow.features import feature_slugs, load_feature
 from spec_kitty.workflow.status_log import numbered_events
 
 
+def backfill_with_outbox(
+    root: Path,
+    only: str | None = None,
+    queue_path: Path | None = None,
+    notify: Callable[[str], None] = warn,
+) -> dict:
+    """What queue-backfill does: queue the events a command kept in the outbox, then backfill;
+    backfill's counts with the outbox's under "outbox"."""
+    from spec_kitty.queue.emit import drain_outbox
+    from spec_kitty.queue.store import Queue
+
+    with Queue(queue_path) as queue:
+        outbox = drain_outbox(queue)
+    return {**backfill(root, only, queue_path, notify), "outbox": outbox}
+
+
+def backfill_line(result: dict) -> str:
+    """A backfill_with_outbox result as the line a person reads."""
+    outbox = result["outbox"]
+    return (
+        f"queued {result['queued']} status event(s) from the logs "
+        f"({result['already_queued']} were already queued or synced, "
+        f"{result['skipped']} line(s) skipped)"
+        f"; {outbox['queued']} event(s) from the outbox ({outbox['kept']} kept there)"
+    )
+
+
 def backfill(
     root: Path,
     only: str | None = None,

@@ -35,16 +35,18 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from spec_kitty.contract.fixture_match import differences, expectation_problem
 from spec_kitty.events.envelope import new_event_id
-from spec_kitty.jsonl import EXIT_AUTH, EXIT_OFFLINE, ScriptError
+from spec_kitty.jsonl import EXIT_AUTH, ScriptError
 from spec_kitty.redact import blank_secrets, visible
-from spec_kitty.server.fixture_match import differences, expectation_problem
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+(?::[A-Za-z0-9_-]+)?)\}\}")
 SECRET_NAMES = ("access_token", "refresh_token", "expired_access_token", "password")
 _TOKEN_KEYS = ("access", "refresh")
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
+# What follows transport's words for a server that cannot be reached, in place of the sync's.
+NOT_CHECKED = "the check stopped there: run contract-check again when the server is reachable"
 DEFAULT_OTHER_PROJECT = "00000000-0000-4000-8000-00000000002a"
 
 # A fresh value per label and run, by placeholder kind.
@@ -228,7 +230,7 @@ class Replay:
         return self.values[name]
 
     def _send(self, request: dict):
-        import requests
+        from spec_kitty.sync.transport import ServerUnreachable, send
 
         headers = dict(request.get("headers", {}))
         data = None
@@ -242,20 +244,17 @@ class Replay:
             data = request["raw"].encode()
         url = self.settings.server.rstrip("/") + request["path"]
         try:
-            return self.session.request(
+            return send(
+                self.session,
                 request["method"],
                 url,
+                self.settings.timeout,
                 data=data,
                 headers=headers,
-                timeout=self.settings.timeout,
                 verify=self.settings.ca_cert,
             )
-        except requests.exceptions.SSLError as exc:
-            raise ScriptError(f"TLS failure talking to {self.settings.server}: {exc}") from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise ScriptError(
-                f"cannot reach {self.settings.server}: {type(exc).__name__}", EXIT_OFFLINE
-            ) from None
+        except ServerUnreachable as exc:
+            raise exc.advised(NOT_CHECKED) from None
 
     def _step_differences(self, expect: dict, response, found: object) -> list[dict]:
         diffs = differences(expect["status"], response.status_code, "status")
