@@ -1,6 +1,5 @@
 """Enqueueing a stream of records: complete, check, insert in batches, report each one."""
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import NamedTuple
@@ -30,40 +29,21 @@ def enqueue_batches(
     `lines` are (record, its JSON line) as jsonl.read_lines gives them: a full envelope is kept
     as it was written, a bare record as completed. Records are inserted `batch` at a time, each
     batch in one transaction; the results of a batch are yielded once it is committed, so what
-    was reported queued is on disk. A batch is inserted while the next one is read and checked.
+    was reported queued is on disk.
     """
     shared = _Shared(cache(identity), clock.Reservations().take)
-    writing: _Insert | None = None
-    try:
-        for chunk in _chunks(lines, batch):
-            checked = _check_chunk(chunk, shared)
-            if writing:
-                yield writing.results()
-            writing = _Insert(queue, *checked)
-    except MalformedLine:
-        # _chunks gave the lines before the malformed one first: their batch is being inserted.
-        yield writing.results()
-        raise
-    finally:
-        if writing:
-            writing.wait()
-    yield writing.results()
-
-
-def _chunks(lines: Iterable[tuple[dict, bytes]], batch: int) -> Iterator[list[tuple[dict, bytes]]]:
-    """The lines `batch` at a time, at least one (maybe empty) list; at a malformed line, the
-    lines before it, then the error."""
     chunk: list[tuple[dict, bytes]] = []
     try:
         for line in lines:
             chunk.append(line)
             if len(chunk) >= batch:
-                yield chunk
+                yield _enqueue_chunk(chunk, queue, shared)
                 chunk = []
     except MalformedLine:
-        yield chunk
+        # The lines before a malformed one are still handled, then reading stops.
+        yield _enqueue_chunk(chunk, queue, shared)
         raise
-    yield chunk
+    yield _enqueue_chunk(chunk, queue, shared)
 
 
 class _Shared(NamedTuple):
@@ -74,37 +54,13 @@ class _Shared(NamedTuple):
     tick: Callable[[int], tuple[str, range]]
 
 
-class _Insert:
-    """One batch's insert on a thread of its own. SQLite runs without holding the GIL, so
-    reading and checking the next batch (pure Python) goes on meanwhile, on the other core."""
-
-    def __init__(self, queue: Queue, results: list[dict], rows: list[tuple]):
-        self.queue, self._results, self._rows = queue, results, rows
-        self._inserted: list[bool] = []
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="enqueue-insert")
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._inserted = self.queue.add(self._rows) if self._rows else []
-        except BaseException as exc:  # re-raised in the reading thread by wait()
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error:
-            error, self._error = self._error, None
-            raise error
-
-    def results(self) -> list[dict]:
-        """The batch's results once it is committed: a queued event already there is duplicate."""
-        self.wait()
-        inserted = iter(self._inserted)
-        for result in self._results:
-            if result["status"] == EnqueueStatus.QUEUED and not next(inserted):
-                result["status"] = EnqueueStatus.DUPLICATE
-        return self._results
+def _enqueue_chunk(chunk: list[tuple[dict, bytes]], queue: Queue, shared: _Shared) -> list[dict]:
+    results, rows = _check_chunk(chunk, shared)
+    inserted = iter(queue.add(rows)) if rows else iter(())
+    for result in results:
+        if result["status"] == EnqueueStatus.QUEUED and not next(inserted):
+            result["status"] = EnqueueStatus.DUPLICATE
+    return results
 
 
 def _check_chunk(

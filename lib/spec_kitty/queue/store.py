@@ -161,10 +161,7 @@ class Queue:
         # Created owner-only; never through a planted link; refused when others may use it.
         os.close(open_private(self.path, os.O_RDWR | os.O_CREAT))
         _check_header(self.path)
-        # check_same_thread off: enqueue inserts a batch on a thread of its own, one at a time.
-        db = sqlite3.connect(
-            self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-        )
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
