@@ -11,10 +11,13 @@ as they are; the enums are strings, so they serialize as their values.
 """
 
 import re
-from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from spec_kitty.jsonl import MalformedLine, dumps, parse_line
+
+if TYPE_CHECKING:
+    from spec_kitty.result_tally import ResultTally
 
 
 class ResultStatus(StrEnum):
@@ -55,21 +58,6 @@ UNKNOWN_LANE = "unknown_lane"
 
 # An id that needs no escaping in JSON can be written into a line as it is.
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\U0010ffff]*')
-
-
-@dataclass
-class ResultTally:
-    """How many events the server settled each way: batch-send's progress, queue-ack's summary."""
-
-    success: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-
-    def count(self, status: ResultStatus) -> None:
-        setattr(self, status, getattr(self, status) + 1)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 # -- result lines ------------------------------------------------------------------------------
@@ -156,15 +144,18 @@ def applied(line: dict, outcome: AckOutcome, retry_count: int | None = None) -> 
     return {**line, "outcome": outcome, "retry_count": retry_count}
 
 
-def summary_line(tally: ResultTally) -> dict:
+def summary_line(tally: "ResultTally") -> dict:
     """queue-ack's last line: {"summary": {success, duplicate, rejected, ...}}."""
     return {"summary": tally.as_dict()}
 
 
-def read_applied(line: dict) -> ResultTally | dict:
+def read_applied(line: dict) -> "ResultTally | dict":
     """One of queue-ack's lines: the tally of its summary line, or the rejection."""
     counts = line.get("summary")
     if isinstance(counts, dict):
+        # Here, not at the top: dataclasses costs the scripts that only queue events 10 ms to load.
+        from spec_kitty.result_tally import ResultTally
+
         return ResultTally(**{status: counts.get(status, 0) for status in ResultStatus})
     return line
 

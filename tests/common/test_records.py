@@ -8,7 +8,6 @@ from spec_kitty.jsonl import MalformedLine, dumps
 from spec_kitty.records import (
     AckOutcome,
     ResultStatus,
-    ResultTally,
     applied,
     read_applied,
     read_result,
@@ -19,6 +18,7 @@ from spec_kitty.records import (
     unsent,
     unsent_failure,
 )
+from spec_kitty.result_tally import ResultTally
 from spec_kitty.sync.ack import AckSummary
 from spec_kitty.sync.send_options import (
     DEFAULTS,

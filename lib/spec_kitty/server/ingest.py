@@ -11,7 +11,8 @@ import zlib
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from spec_kitty.events.validate import SCHEMA_MISMATCH, UNKNOWN_LANE, event_problems
-from spec_kitty.records import ResultStatus, ResultTally, result
+from spec_kitty.records import ResultStatus, result
+from spec_kitty.result_tally import ResultTally
 from spec_kitty.server.settings import ServerSettings
 from spec_kitty.server.store import CONFLICT, DUPLICATE, EventStore
 from spec_kitty.server.users import User

@@ -19,10 +19,10 @@ from spec_kitty.records import (
     EXPECTED_STATUSES,
     AckOutcome,
     ResultStatus,
-    ResultTally,
     applied,
     read_result,
 )
+from spec_kitty.result_tally import ResultTally
 
 READ_SIZE = 1 << 16
 MAX_BATCH = 5000

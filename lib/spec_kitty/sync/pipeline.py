@@ -33,7 +33,8 @@ from spec_kitty.queue.account import take_account
 from spec_kitty.queue.emit import drain_outbox
 from spec_kitty.queue.held import release_sendable
 from spec_kitty.queue.store import Queue, QueueUnavailable
-from spec_kitty.records import AckOutcome, ResultTally, is_unsent, read_applied, unsent_failure
+from spec_kitty.records import AckOutcome, is_unsent, read_applied, unsent_failure
+from spec_kitty.result_tally import ResultTally
 from spec_kitty.sync.last_sync import record_last_sync
 from spec_kitty.sync.lock import SyncLock
 from spec_kitty.sync.send_options import DEFAULTS as SEND_DEFAULTS

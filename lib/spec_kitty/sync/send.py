@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import IO
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
-from spec_kitty.records import ResultTally, result_text
+from spec_kitty.records import result_text
 from spec_kitty.redact import blank_secrets, blank_secrets_in, server_text
+from spec_kitty.result_tally import ResultTally
 from spec_kitty.sync.auth import RELOGIN, AuthenticationNeeded, TokenKeeper
 from spec_kitty.sync.categories import OVERSIZED
 from spec_kitty.sync.chunks import (
