@@ -43,17 +43,23 @@ def fill_queue(events: list[dict]) -> None:
         queue.add([queue_row(event) for event in events])
 
 
-def login(url: str, env: dict | None = None, check: bool = True):
-    """`spec-kitty auth-login` as the demo user, the password on stdin."""
+def login(
+    url: str,
+    env: dict | None = None,
+    check: bool = True,
+    username: str = DEMO_USER,
+    password: str = DEMO_PASSWORD,
+):
+    """`spec-kitty auth-login` (by default as the demo user), the password on stdin."""
     done = run_installed(
         "spec-kitty",
         "auth-login",
         "--server",
         url,
         "--username",
-        DEMO_USER,
+        username,
         "--password-stdin",
-        input=DEMO_PASSWORD + "\n",
+        input=password + "\n",
         env=env,
     )
     if check:
