@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
+from common import VENV_BIN, compile_toolkit, git_identity, isolated_env, scratch, write_events
 
 # The dashboard tests' Chromium launcher serves the page figure too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
@@ -31,7 +31,7 @@ def run() -> list[dict]:
     compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
-        env = _env(root)
+        env = git_identity(isolated_env(root))
         repo = build_project(root / "project", env)
         _queue(root, env)
         kitty = str(VENV_BIN / "spec-kitty")
@@ -72,14 +72,6 @@ def run() -> list[dict]:
             }
         )
     return rows
-
-
-def _env(root: Path) -> dict:
-    env = isolated_env(root)
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
-    return env
 
 
 def build_project(repo: Path, env: dict) -> Path:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch
+from common import VENV_BIN, compile_toolkit, git_identity, isolated_env, scratch
 
 TRANSITIONS = 100_000
 ROUNDS = 7
@@ -29,7 +29,7 @@ def run() -> list[dict]:
     compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
-        env = _env(root)
+        env = git_identity(isolated_env(root))
         repo = build_project(root / "repo", env)
         board = _pair(lambda feature: _board(repo, env, feature))
         move = _pair(lambda feature: _move(repo, env, feature))
@@ -49,14 +49,6 @@ def run() -> list[dict]:
 
 def _row(figure: str, value: float, unit: str, target: str) -> dict:
     return {"figure": figure, "value": value, "unit": unit, "target": target}
-
-
-def _env(root: Path) -> dict:
-    env = isolated_env(root)
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
-    return env
 
 
 def build_project(repo: Path, env: dict) -> Path:

@@ -45,6 +45,15 @@ def isolated_env(root: Path) -> dict:
     }
 
 
+def git_identity(env: dict) -> dict:
+    """`env` with the author and committer the benchmarks' repositories record, so git commits
+    whatever the machine's own git configuration says."""
+    for who in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{who}_NAME"] = "Bench Kitty"
+        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
+    return env
+
+
 def scratch() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="spec-kitty-bench-")
 
