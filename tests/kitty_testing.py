@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -115,6 +116,25 @@ def committed_files(root: Path, ref: str = "HEAD") -> set[str]:
 
 def status(root: Path) -> str:
     return git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+@contextmanager
+def dashboard_in_background(repo: Path, env: dict, program: str = str(VENV_BIN / "spec-kitty")):
+    """`spec-kitty dashboard --background --json` in `repo`, stopped with `dashboard --stop` on
+    leaving; yields what it printed (port, url, pid)."""
+    started = subprocess.run(
+        [program, "dashboard", "--background", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        yield json.loads(started.stdout)
+    finally:
+        subprocess.run([program, "dashboard", "--stop"], cwd=repo, env=env, check=True)
 
 
 def queued(event_type: str | None = None) -> list[dict]:

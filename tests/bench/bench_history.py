@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, compile_toolkit, git_identity, isolated_env, scratch
+from common import (
+    VENV_BIN,
+    compile_toolkit,
+    dashboard_in_background,
+    git_identity,
+    isolated_env,
+    scratch,
+)
 
 TRANSITIONS = 100_000
 ROUNDS = 7
@@ -138,28 +145,18 @@ def _move(repo: Path, env: dict, feature: str, *flags: str) -> float:
 
 def _api_board(repo: Path, env: dict) -> tuple[float, float]:
     """/api/board right after a move of each feature (the moved feature is read again)."""
-    done = subprocess.run(
-        [KITTY, "dashboard", "--background", "--json"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    base = f"http://127.0.0.1:{json.loads(done.stdout)['port']}"
     session = requests.Session()
+    with dashboard_in_background(repo, env) as info:
+        base = f"http://127.0.0.1:{info['port']}"
 
-    def after_move(feature: str) -> float:
-        _move(repo, env, feature)
-        start = time.perf_counter()
-        session.get(base + "/api/board", timeout=30).raise_for_status()
-        return time.perf_counter() - start
+        def after_move(feature: str) -> float:
+            _move(repo, env, feature)
+            start = time.perf_counter()
+            session.get(base + "/api/board", timeout=30).raise_for_status()
+            return time.perf_counter() - start
 
-    try:
         session.get(base + "/api/board", timeout=30).raise_for_status()
         return _pair(after_move)
-    finally:
-        subprocess.run([KITTY, "dashboard", "--stop"], cwd=repo, env=env, check=True)
 
 
 if __name__ == "__main__":

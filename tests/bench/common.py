@@ -11,7 +11,7 @@ from pathlib import Path
 # The helpers and event builders of the tests (tests/kitty_testing.py, tests/factories.py) serve
 # the benchmarks too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kitty_testing import VENV_BIN  # noqa: E402, F401 (shared with the benchmarks from here)
+from kitty_testing import VENV_BIN, dashboard_in_background  # noqa: E402, F401 (for the benchmarks)
 
 
 def compile_toolkit() -> None:
