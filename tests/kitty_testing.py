@@ -3,6 +3,7 @@ with fixtures of its own has one)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -146,6 +147,22 @@ def queued(event_type: str | None = None) -> list[dict]:
     with Queue() as queue:
         events = [json.loads(text) for text in queue.export()]
     return [e for e in events if event_type is None or e["event_type"] == event_type]
+
+
+needs_openssl = pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA, and its key: (cert.pem, key.pem)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
 
 def write(root: Path, relative: str, text: str) -> Path:

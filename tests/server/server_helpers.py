@@ -10,9 +10,13 @@ from kitty_testing import DEMO_PASSWORD, DEMO_USER
 OTHER_PROJECT = "00000000-0000-4000-8000-000000000403"
 
 
-def login(server, username=DEMO_USER, password=DEMO_PASSWORD) -> dict:
+def login(server, username=DEMO_USER, password=DEMO_PASSWORD, verify=True) -> dict:
+    """A login that must succeed: the token pair. `verify`: the CA file of a TLS server."""
     response = requests.post(
-        f"{server.url}/api/v1/token/", json={"username": username, "password": password}, timeout=5
+        f"{server.url}/api/v1/token/",
+        json={"username": username, "password": password},
+        verify=verify,
+        timeout=5,
     )
     assert response.status_code == 200, response.text
     return response.json()
