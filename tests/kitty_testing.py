@@ -29,6 +29,18 @@ def run_installed(name: str, *args: str, input: str | bytes = b"", cwd=None, env
     )
 
 
+def run_at_once(code: str, count: int) -> list[str]:
+    """Python `code` in `count` processes started together; what each printed, once every one of
+    them has exited 0."""
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    assert all(process.returncode == 0 for process in processes)
+    return outputs
+
+
 def json_lines(data: bytes | str) -> list[dict]:
     text = data.decode() if isinstance(data, bytes) else data
     return [json.loads(line) for line in text.splitlines() if line.strip()]
