@@ -49,6 +49,43 @@ def json_lines(data: bytes | str) -> list[dict]:
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
 
 
+def server_login(server, username=DEMO_USER, password=DEMO_PASSWORD, verify=True) -> dict:
+    """A login to the reference server `server` that must succeed: the token pair. `verify`: the
+    CA file of a TLS server."""
+    import requests
+
+    response = requests.post(
+        f"{server.url}/api/v1/token/",
+        json={"username": username, "password": password},
+        verify=verify,
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post_batch(server, token, events=None, *, body=None, encoding="gzip", headers=None):
+    """POST a batch to `server`; `body` (bytes) replaces the JSON of {"events": events}."""
+    import gzip
+
+    import requests
+
+    data = body if body is not None else json.dumps({"events": events}).encode()
+    sent_headers = {**bearer(token), "Content-Type": "application/json"}
+    if encoding == "gzip" and body is None:
+        data = gzip.compress(data)
+    if encoding:
+        sent_headers["Content-Encoding"] = encoding
+    sent_headers.update(headers or {})
+    return requests.post(
+        f"{server.url}/api/v1/events/batch/", data=data, headers=sent_headers, timeout=10
+    )
+
+
 def fill_queue(events: list[dict]) -> None:
     """Put full envelopes straight into the queue, as enqueue would."""
     from spec_kitty.queue.store import Queue, queue_row
