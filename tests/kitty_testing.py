@@ -3,9 +3,11 @@ with fixtures of its own has one)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,12 +29,61 @@ def run_installed(name: str, *args: str, input: str | bytes = b"", cwd=None, env
     )
 
 
+def run_at_once(code: str, count: int) -> list[str]:
+    """Python `code` in `count` processes started together; what each printed, once every one of
+    them has exited 0."""
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    assert all(process.returncode == 0 for process in processes)
+    return outputs
+
+
 def json_lines(data: bytes | str) -> list[dict]:
     text = data.decode() if isinstance(data, bytes) else data
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"  # the reference_server fixture's user
+
+
+def server_login(server, username=DEMO_USER, password=DEMO_PASSWORD, verify=True) -> dict:
+    """A login to the reference server `server` that must succeed: the token pair. `verify`: the
+    CA file of a TLS server."""
+    import requests
+
+    response = requests.post(
+        f"{server.url}/api/v1/token/",
+        json={"username": username, "password": password},
+        verify=verify,
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post_batch(server, token, events=None, *, body=None, encoding="gzip", headers=None):
+    """POST a batch to `server`; `body` (bytes) replaces the JSON of {"events": events}."""
+    import gzip
+
+    import requests
+
+    data = body if body is not None else json.dumps({"events": events}).encode()
+    sent_headers = {**bearer(token), "Content-Type": "application/json"}
+    if encoding == "gzip" and body is None:
+        data = gzip.compress(data)
+    if encoding:
+        sent_headers["Content-Encoding"] = encoding
+    sent_headers.update(headers or {})
+    return requests.post(
+        f"{server.url}/api/v1/events/batch/", data=data, headers=sent_headers, timeout=10
+    )
 
 
 def fill_queue(events: list[dict]) -> None:
@@ -43,17 +94,23 @@ def fill_queue(events: list[dict]) -> None:
         queue.add([queue_row(event) for event in events])
 
 
-def login(url: str, env: dict | None = None, check: bool = True):
-    """`spec-kitty auth-login` as the demo user, the password on stdin."""
+def login(
+    url: str,
+    env: dict | None = None,
+    check: bool = True,
+    username: str = DEMO_USER,
+    password: str = DEMO_PASSWORD,
+):
+    """`spec-kitty auth-login` (by default as the demo user), the password on stdin."""
     done = run_installed(
         "spec-kitty",
         "auth-login",
         "--server",
         url,
         "--username",
-        DEMO_USER,
+        username,
         "--password-stdin",
-        input=DEMO_PASSWORD + "\n",
+        input=password + "\n",
         env=env,
     )
     if check:
@@ -111,6 +168,25 @@ def status(root: Path) -> str:
     return git(root, "status", "--porcelain", "--untracked-files=all")
 
 
+@contextmanager
+def dashboard_in_background(repo: Path, env: dict, program: str = str(VENV_BIN / "spec-kitty")):
+    """`spec-kitty dashboard --background --json` in `repo`, stopped with `dashboard --stop` on
+    leaving; yields what it printed (port, url, pid)."""
+    started = subprocess.run(
+        [program, "dashboard", "--background", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        yield json.loads(started.stdout)
+    finally:
+        subprocess.run([program, "dashboard", "--stop"], cwd=repo, env=env, check=True)
+
+
 def queued(event_type: str | None = None) -> list[dict]:
     """The events waiting in the (test-isolated) sync queue."""
     from spec_kitty.queue.store import Queue, queue_path
@@ -120,6 +196,22 @@ def queued(event_type: str | None = None) -> list[dict]:
     with Queue() as queue:
         events = [json.loads(text) for text in queue.export()]
     return [e for e in events if event_type is None or e["event_type"] == event_type]
+
+
+needs_openssl = pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA, and its key: (cert.pem, key.pem)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
 
 def write(root: Path, relative: str, text: str) -> Path:

@@ -11,7 +11,15 @@ import time
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
+from common import (
+    VENV_BIN,
+    compile_toolkit,
+    dashboard_in_background,
+    git_identity,
+    isolated_env,
+    scratch,
+    write_events,
+)
 
 # The dashboard tests' Chromium launcher serves the page figure too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dashboard"))
@@ -31,27 +39,14 @@ def run() -> list[dict]:
     compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
-        env = _env(root)
+        env = git_identity(isolated_env(root))
         repo = build_project(root / "project", env)
         _queue(root, env)
-        kitty = str(VENV_BIN / "spec-kitty")
         started = time.perf_counter()
-        done = subprocess.run(
-            [kitty, "dashboard", "--background", "--json"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        startup = time.perf_counter() - started
-        info = json.loads(done.stdout)
-        base = f"http://127.0.0.1:{info['port']}"
-        try:
-            rows = _answers(base, repo)
+        with dashboard_in_background(repo, env) as info:
+            startup = time.perf_counter() - started
+            rows = _answers(f"http://127.0.0.1:{info['port']}", repo)
             follow = _follow(info["url"], repo, env)
-        finally:
-            subprocess.run([kitty, "dashboard", "--stop"], cwd=repo, env=env, check=True)
     rows.insert(
         0,
         {
@@ -72,14 +67,6 @@ def run() -> list[dict]:
             }
         )
     return rows
-
-
-def _env(root: Path) -> dict:
-    env = isolated_env(root)
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
-    return env
 
 
 def build_project(repo: Path, env: dict) -> Path:

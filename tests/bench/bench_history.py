@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch
+from common import (
+    VENV_BIN,
+    compile_toolkit,
+    dashboard_in_background,
+    git_identity,
+    isolated_env,
+    scratch,
+)
 
 TRANSITIONS = 100_000
 ROUNDS = 7
@@ -29,7 +36,7 @@ def run() -> list[dict]:
     compile_toolkit()
     with scratch() as tmp:
         root = Path(tmp)
-        env = _env(root)
+        env = git_identity(isolated_env(root))
         repo = build_project(root / "repo", env)
         board = _pair(lambda feature: _board(repo, env, feature))
         move = _pair(lambda feature: _move(repo, env, feature))
@@ -49,14 +56,6 @@ def run() -> list[dict]:
 
 def _row(figure: str, value: float, unit: str, target: str) -> dict:
     return {"figure": figure, "value": value, "unit": unit, "target": target}
-
-
-def _env(root: Path) -> dict:
-    env = isolated_env(root)
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
-    return env
 
 
 def build_project(repo: Path, env: dict) -> Path:
@@ -146,28 +145,18 @@ def _move(repo: Path, env: dict, feature: str, *flags: str) -> float:
 
 def _api_board(repo: Path, env: dict) -> tuple[float, float]:
     """/api/board right after a move of each feature (the moved feature is read again)."""
-    done = subprocess.run(
-        [KITTY, "dashboard", "--background", "--json"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    base = f"http://127.0.0.1:{json.loads(done.stdout)['port']}"
     session = requests.Session()
+    with dashboard_in_background(repo, env) as info:
+        base = f"http://127.0.0.1:{info['port']}"
 
-    def after_move(feature: str) -> float:
-        _move(repo, env, feature)
-        start = time.perf_counter()
-        session.get(base + "/api/board", timeout=30).raise_for_status()
-        return time.perf_counter() - start
+        def after_move(feature: str) -> float:
+            _move(repo, env, feature)
+            start = time.perf_counter()
+            session.get(base + "/api/board", timeout=30).raise_for_status()
+            return time.perf_counter() - start
 
-    try:
         session.get(base + "/api/board", timeout=30).raise_for_status()
         return _pair(after_move)
-    finally:
-        subprocess.run([KITTY, "dashboard", "--stop"], cwd=repo, env=env, check=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch, timed
+from common import VENV_BIN, compile_toolkit, git_identity, isolated_env, scratch, timed
 
 ROUNDS = 7
 WORK_PACKAGES = 5
@@ -75,10 +75,7 @@ def run() -> list[dict]:
 
 
 def _one_round(root: Path) -> dict[str, float]:
-    env = isolated_env(root)
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
+    env = git_identity(isolated_env(root))
     repo = root / "repo"
     repo.mkdir()
     for argv in (

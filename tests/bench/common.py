@@ -11,7 +11,7 @@ from pathlib import Path
 # The helpers and event builders of the tests (tests/kitty_testing.py, tests/factories.py) serve
 # the benchmarks too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kitty_testing import VENV_BIN  # noqa: E402, F401 (shared with the benchmarks from here)
+from kitty_testing import VENV_BIN, dashboard_in_background  # noqa: E402, F401 (for the benchmarks)
 
 
 def compile_toolkit() -> None:
@@ -43,6 +43,15 @@ def isolated_env(root: Path) -> dict:
         "SPEC_KITTY_HOME": str(home / ".spec-kitty"),
         "KITTIFY_HOME": str(home / ".kittify"),
     }
+
+
+def git_identity(env: dict) -> dict:
+    """`env` with the author and committer the benchmarks' repositories record, so git commits
+    whatever the machine's own git configuration says."""
+    for who in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{who}_NAME"] = "Bench Kitty"
+        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
+    return env
 
 
 def scratch() -> tempfile.TemporaryDirectory:

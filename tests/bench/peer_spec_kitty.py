@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from bench_sync import _check_all_synced, _prepare, _store_login, minimal_server
-from common import VENV_BIN, compile_toolkit, isolated_env, scratch, write_events
+from common import VENV_BIN, compile_toolkit, git_identity, isolated_env, scratch, write_events
 
 PEER = "2.1.3"
 EVENTS = 10_000
@@ -117,14 +117,7 @@ def _peer_env(home: Path) -> dict:
         if key not in ("SPEC_KITTY_HOME", "KITTIFY_HOME", "VIRTUAL_ENV")
     }
     env.update(HOME=str(home), SPEC_KITTY_ENABLE_SAAS_SYNC="1", SPEC_KITTY_NON_INTERACTIVE="1")
-    return _git_identity(env)
-
-
-def _git_identity(env: dict) -> dict:
-    for who in ("AUTHOR", "COMMITTER"):
-        env[f"GIT_{who}_NAME"] = "Bench Kitty"
-        env[f"GIT_{who}_EMAIL"] = "bench@example.test"
-    return env
+    return git_identity(env)
 
 
 # -- sync -----------------------------------------------------------------------------------
@@ -222,7 +215,7 @@ def _repository(root: Path, env: dict) -> Path:
 
 
 def _our_workflow(root: Path) -> float:
-    env = _git_identity(isolated_env(root))
+    env = git_identity(isolated_env(root))
     repo = _repository(root, env)
     subprocess.run([KITTY, "init"], cwd=repo, env=env, check=True, capture_output=True)
     seconds = _timed(repo, env, [KITTY, "create-feature", "Bench feature"])

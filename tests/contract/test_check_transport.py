@@ -1,10 +1,8 @@
 """contract-check talks to a server the way the rest of the toolkit does: its User-Agent, the
 private CA settings, no redirect followed, and no password quoted back from a refused login."""
 
-import shutil
-import subprocess
-
 import pytest
+from kitty_testing import needs_openssl, self_signed_certificate
 from spec_kitty import __version__
 from spec_kitty.contract.check import FAIL, PASS, CheckSettings, check_all
 from spec_kitty.jsonl import EXIT_AUTH, ScriptError
@@ -64,19 +62,12 @@ def test_a_redirect_is_answered_not_followed(httpserver):
     assert [request.path for request, _ in httpserver.log] == ["/api/v1/sync/health/"]
 
 
-@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+@needs_openssl
 @pytest.mark.parametrize("trusted_by", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "ca_cert"])
 def test_a_private_ca_is_trusted_from_the_environment_or_the_option(
     tmp_path, monkeypatch, trusted_by
 ):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
-        + ["-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     if trusted_by == "ca_cert":
         overrides = {"ca_cert": str(cert)}
     else:

@@ -7,13 +7,10 @@ same sync lane from collapse-lanes. The disagreements we keep are named in KEPT 
 reasons; contracts/batch-ingest.md lists them too.
 """
 
-import gzip
-import json
 from importlib.metadata import version
 
 import pytest
-import requests
-from kitty_testing import DEMO_PASSWORD, DEMO_USER
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, post_batch, server_login
 from spec_kitty.events import contract
 from spec_kitty.events.collapse import collapse_event
 from spec_kitty.events.lanes import UnknownLane
@@ -80,21 +77,7 @@ def server(tmp_path_factory):
 
 
 def post(server, events: list[dict]) -> list[dict]:
-    token = requests.post(
-        f"{server.url}/api/v1/token/",
-        json={"username": DEMO_USER, "password": DEMO_PASSWORD},
-        timeout=10,
-    ).json()["access"]
-    response = requests.post(
-        f"{server.url}/api/v1/events/batch/",
-        data=gzip.compress(json.dumps({"events": events}).encode()),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-        },
-        timeout=10,
-    )
+    response = post_batch(server, server_login(server)["access"], events)
     assert response.status_code == 200, response.text
     return response.json()["results"]
 

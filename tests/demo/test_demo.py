@@ -1,7 +1,6 @@
 """`just demo` end to end: it succeeds, narrates, stops its server, keeps to its temp folder,
 never shows a token, and ends with the command that opens the dashboard on its data."""
 
-import json
 import os
 import re
 import shlex
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from kitty_testing import dashboard_in_background
 
 
 @pytest.mark.slow
@@ -77,21 +77,10 @@ def dashboard_on_the_demos_data(output: str) -> None:
     *homes, program, _task, _open = shlex.split(command)
     env = {**os.environ, **dict(home.split("=", 1) for home in homes)}
     repo = shlex.split(directory)[0]
-    started = subprocess.run(
-        [program, "dashboard", "--background", "--json"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert started.returncode == 0, started.stderr
-    base = f"http://127.0.0.1:{json.loads(started.stdout)['port']}"
-    try:
+    with dashboard_in_background(repo, env, program) as info:
+        base = f"http://127.0.0.1:{info['port']}"
         board = requests.get(f"{base}/api/board", timeout=10).json()
         health = requests.get(f"{base}/api/sync", timeout=10).json()
-    finally:
-        subprocess.run([program, "dashboard", "--stop"], cwd=repo, env=env, check=True)
     [feature] = board["features"]
     assert {card["wp_id"]: card["lane"] for card in feature["work_packages"]} == {
         "WP01": "done",

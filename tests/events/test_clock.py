@@ -1,8 +1,7 @@
 import json
-import subprocess
-import sys
 
 import pytest
+from kitty_testing import run_at_once
 from spec_kitty.events import clock
 
 
@@ -20,11 +19,7 @@ def test_concurrent_processes_never_share_a_clock_value(spec_kitty_home):
     code = (
         "from spec_kitty.events import clock\nfor _ in range(100):\n    print(clock.tick()[1][0])\n"
     )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        for _ in range(8)
-    ]
-    values = [int(v) for p in procs for v in p.communicate(timeout=60)[0].split()]
+    values = [int(v) for output in run_at_once(code, 8) for v in output.split()]
     assert sorted(values) == list(range(1, 801))
 
 
@@ -58,11 +53,7 @@ def test_concurrent_reservations_never_share_a_clock_value(spec_kitty_home):
         "import sys\nfrom spec_kitty.events import clock\nr = clock.Reservations(largest=64)\n"
         "for n in range(1, 40):\n    print(*r.take(n % 7 + 1)[1])\n"
     )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        for _ in range(8)
-    ]
-    per_process = [[int(v) for v in p.communicate(timeout=60)[0].split()] for p in procs]
+    per_process = [[int(v) for v in output.split()] for output in run_at_once(code, 8)]
     for values in per_process:
         assert values == sorted(values) and len(values) == len(set(values))
     every = [v for values in per_process for v in values]

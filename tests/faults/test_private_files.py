@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from factories import envelope
 from faults_support import VENV_BIN
-from kitty_testing import fill_queue, store_login
+from kitty_testing import fill_queue, login, store_login
 
 
 def mode(path) -> int:
@@ -74,16 +74,7 @@ def test_auth_login_into_a_folder_everyone_may_write_is_refused_before_the_passw
     spec_kitty_home.chmod(0o777)
     url = httpserver.url_for("/").rstrip("/")
 
-    done = run(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        "ann",
-        "--password-stdin",
-        input=b"pw\n",
-    )
+    done = login(url, username="ann", password="pw", check=False)
 
     assert done.returncode == 5, done.stderr
     assert f"Fix it with: chmod 700 {spec_kitty_home}".encode() in done.stderr

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from factories import envelope
 from faults_support import BATCH, VENV_BIN, queue_rows, sync_now
-from kitty_testing import fill_queue, store_login
+from kitty_testing import fill_queue, login, store_login
 from werkzeug import Response
 
 ACCESS, REFRESH = "ACCESS-7f3a9c-SECRET", "REFRESH-b81d2e-SECRET"
@@ -101,9 +101,8 @@ def test_plain_http_to_another_host_is_refused_before_any_connection(httpserver)
             content_type="application/json",
         )
     )
-    login = ["spec-kitty", "auth-login", "--server", elsewhere, "--username", "demo"]
 
-    refused_login = run(*login, "--password-stdin", input=b"pw\n")
+    refused_login = login(elsewhere, password="pw", check=False)
     store_login(elsewhere, ACCESS, REFRESH)
     fill_queue([envelope(0)])
     refused_sync = sync_now()
@@ -217,16 +216,7 @@ def test_a_server_quoting_the_password_or_refresh_token_in_a_refusal_is_blanked(
         {"detail": f"refresh token {REFRESH} was revoked"}, status=401
     )
 
-    refused_login = run(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        "demo",
-        "--password-stdin",
-        input=b"pw-7c1e-SECRET\n",
-    )
+    refused_login = login(url, password="pw-7c1e-SECRET", check=False)
     store = store_login(url, ACCESS, REFRESH)
     creds = store.load()
     creds.access_expires_at = creds.access_expires_at.replace(year=2020)
@@ -296,16 +286,7 @@ def test_a_password_echoed_json_escaped_or_url_encoded_is_blanked(httpserver, pa
         )
     httpserver.expect_request("/api/v1/token/", method="POST").respond_with_handler(handler)
 
-    done = run(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        "demo",
-        "--password-stdin",
-        input=password.encode() + b"\n",
-    )
+    done = login(url, password=password, check=False)
 
     assert done.returncode == 4
     said = done.stderr.decode()
@@ -329,16 +310,7 @@ def test_server_text_reaches_the_terminal_visible_and_on_one_line(httpserver):
         {"error": HOSTILE}, status=401
     )
 
-    done = run(
-        "spec-kitty",
-        "auth-login",
-        "--server",
-        url,
-        "--username",
-        "demo",
-        "--password-stdin",
-        input=b"pw\n",
-    )
+    done = login(url, password="pw", check=False)
 
     assert done.returncode == 4
     assert len(done.stderr.decode().splitlines()) == 1

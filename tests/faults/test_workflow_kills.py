@@ -252,6 +252,17 @@ def gated_hook(root: Path, tmp_path: Path) -> tuple[Path, Path]:
     return started, gate
 
 
+def held_in_a_slow_hook(tmp_path: Path, stage: str):
+    """The command of `stage` started on its project and held inside its git's pre-commit hook
+    until the gate opens: (root, the project as it was before, the process, the gate)."""
+    root = project(tmp_path, stage)
+    before = Before(root)
+    started, gate = gated_hook(root, tmp_path)
+    process = start(root, COMMANDS[stage][0])
+    wait_for(started.exists)
+    return root, before, process, gate
+
+
 def wait_for(condition, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while not condition():
@@ -263,11 +274,7 @@ def wait_for(condition, limit: float = 30.0) -> None:
 @pytest.mark.parametrize("stage", list(COMMANDS))
 def test_killed_in_a_slow_hook_while_its_git_commits_on(tmp_path, stage):
     argv, subject, _events = COMMANDS[stage]
-    root = project(tmp_path, stage)
-    before = Before(root)
-    started, gate = gated_hook(root, tmp_path)
-    process = start(root, argv)
-    wait_for(started.exists)
+    root, before, process, gate = held_in_a_slow_hook(tmp_path, stage)
 
     process.kill()  # spec-kitty alone: its git commit goes on in the hook
     process.communicate(timeout=30)
@@ -289,11 +296,7 @@ def test_killed_in_a_slow_hook_while_its_git_commits_on(tmp_path, stage):
 @pytest.mark.parametrize("stage", ["create-feature", "implement"])
 def test_killed_in_a_slow_hook_with_its_git(tmp_path, stage):
     argv, subject, _events = COMMANDS[stage]
-    root = project(tmp_path, stage)
-    before = Before(root)
-    started, gate = gated_hook(root, tmp_path)
-    process = start(root, argv)
-    wait_for(started.exists)
+    root, before, process, gate = held_in_a_slow_hook(tmp_path, stage)
     kill_group(process)
     gate.touch()
 
@@ -309,11 +312,7 @@ def test_killed_in_a_slow_hook_with_its_git(tmp_path, stage):
 
 def test_a_change_left_for_another_branch_names_the_checkout_to_make(tmp_path):
     argv, _subject, _events = COMMANDS["move-task"]
-    root = project(tmp_path, "move-task")
-    before = Before(root)
-    started, gate = gated_hook(root, tmp_path)
-    process = start(root, argv)
-    wait_for(started.exists)
+    root, before, process, gate = held_in_a_slow_hook(tmp_path, "move-task")
     kill_group(process)
     gate.touch()
     for lock in git_locks(root):

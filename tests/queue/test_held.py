@@ -3,11 +3,10 @@ queue file from before `held` existed, migrated in place on open without losing 
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 from factories import minutes_ago, status_event
+from kitty_testing import run_at_once
 from spec_kitty.queue.held import release_sendable
 from spec_kitty.queue.store import Queue, queue_row
 
@@ -193,12 +192,7 @@ def test_concurrent_openers_migrate_an_old_queue_once(spec_kitty_home):
         "with Queue() as q:\n"
         "    print(q.counts()['pending'] + q.counts()['failed'])\n"
     )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        for _ in range(4)
-    ]
-    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert all(p.returncode == 0 for p in procs)
+    outputs = [output.strip() for output in run_at_once(code, 4)]
     assert outputs == [str(len(before))] * 4
     with Queue() as queue:
         assert queue.db.execute(ALL_COLUMNS).fetchall() == before

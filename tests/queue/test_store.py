@@ -3,6 +3,7 @@ import sqlite3
 
 import pytest
 from factories import minutes_ago, status_event
+from kitty_testing import run_at_once
 from spec_kitty.queue.store import Queue, QueueUnavailable, queue_row
 
 
@@ -225,9 +226,6 @@ def test_overwritten_pages_salvage_from_both_ends(spec_kitty_home):
 
 
 def test_concurrent_openers_of_a_damaged_queue_salvage_it_once(spec_kitty_home):
-    import subprocess
-    import sys
-
     events = fill(200)
     path = spec_kitty_home / "event-queue.db"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -240,12 +238,7 @@ def test_concurrent_openers_of_a_damaged_queue_salvage_it_once(spec_kitty_home):
         "except ScriptError as exc:\n"
         "    print('rebuilt')\n"
     )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-        for _ in range(4)
-    ]
-    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert all(p.returncode == 0 for p in procs)
+    outputs = [output.strip() for output in run_at_once(code, 4)]
     assert len(list(spec_kitty_home.glob("event-queue.db.corrupt-*"))) == 1
     with Queue() as queue:
         recovered = exported_ids(queue)

@@ -6,6 +6,7 @@ import json
 import pytest
 from factories import envelope
 from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, git, run_installed
+from scripts_support import run_in_process
 from spec_kitty.events.lanes import Lane
 from spec_kitty.tasks.aliases import ALIASES
 from spec_kitty.tasks.program import spec_kitty_program, task_context
@@ -15,24 +16,6 @@ NAMESPACE = spec_kitty_program().namespace
 
 def arguments(task_name: str) -> list:
     return list(task_context(NAMESPACE, task_name).args.values())
-
-
-def run_in_process(capsys, *argv: str) -> tuple[int, str, str]:
-    """`spec-kitty ARGV` through the Program in this process: (exit code, stdout, stderr)."""
-    program = spec_kitty_program()
-    # invoke hands a task's help strings to the first parser that asks and keeps none; a
-    # process runs one Program, this test module many.
-    kept = {task: dict(task.help) for task in program.namespace.tasks.values()}
-    try:
-        program.run(["spec-kitty", *argv])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    finally:
-        for task, strings in kept.items():
-            task.help = strings
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def parsed(*argv: str) -> list[tuple[str, dict]]:

@@ -4,6 +4,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from scripts_support import run_in_process
 from spec_kitty.tasks import build_namespace
 from spec_kitty.tasks.base import SHORT_FLAGS
 from spec_kitty.tasks.program import CORE_SHORT_FLAGS, spec_kitty_program, task_context
@@ -49,15 +50,6 @@ def test_the_readme_lists_every_short_flag():
 def test_a_short_flag_that_once_meant_several_things_is_refused(capsys):
     # Neither a task's flag nor, by falling through, invoke's own -f (--config).
     for argv in (["board", "-f", "001"], ["setup-plan", "-f"], ["review", "WP01", "-f", "x"]):
-        program = spec_kitty_program()
-        kept = {task: dict(task.help) for task in program.namespace.tasks.values()}
-        try:
-            program.run(["spec-kitty", *argv])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        finally:
-            for task, strings in kept.items():
-                task.help = strings
+        code, _out, err = run_in_process(capsys, *argv)
         assert code == 2, argv
-        assert "the short flags are -j, -l, -q, -s, -u, -w" in capsys.readouterr().err
+        assert "the short flags are -j, -l, -q, -s, -u, -w" in err

@@ -3,14 +3,12 @@ nothing it should not, and spends no more than its limits allow."""
 
 import gzip
 import json
-import shutil
 import socket
-import subprocess
 import time
 
 import pytest
 import requests
-from kitty_testing import DEMO_PASSWORD, DEMO_USER
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, needs_openssl, self_signed_certificate
 from server_helpers import bearer, login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 
@@ -260,29 +258,16 @@ def read_answer(conn: socket.socket) -> tuple[bytes, bytes, bytes]:
     return status, headers, body
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+@needs_openssl
 def test_over_tls_a_client_that_never_says_hello_blocks_no_one_and_is_dropped(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     with ReferenceServer(
         tmp_path / "s.db", users=USERS, tls_cert=cert, tls_key=key, idle_timeout=1
     ) as server:
         port = int(server.url.rsplit(":", 1)[1])
         silent = socket.create_connection(("127.0.0.1", port))
         started = time.monotonic()
-        answer = requests.post(
-            f"{server.url}/api/v1/token/",
-            json={"username": DEMO_USER, "password": DEMO_PASSWORD},
-            verify=str(cert),
-            timeout=5,
-        )
-        assert answer.status_code == 200
+        login(server, verify=str(cert))
         assert time.monotonic() - started < 1  # not queued behind the silent handshake
         silent.settimeout(10)
         assert silent.recv(100) == b""  # dropped after the idle timeout

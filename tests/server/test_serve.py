@@ -2,14 +2,20 @@
 
 import json
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
 
 import pytest
 import requests
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, VENV_BIN, json_lines
+from kitty_testing import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    VENV_BIN,
+    json_lines,
+    needs_openssl,
+    self_signed_certificate,
+)
 from server_helpers import login, post_batch, synced
 from spec_kitty.server import ReferenceServer
 from spec_kitty.server.store import read_stored_events
@@ -140,26 +146,12 @@ def test_a_count_that_is_not_a_number_is_one_line_naming_the_flag(script, args, 
     assert f"spec-kitty {message}" in result.stderr.decode()
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+@needs_openssl
 def test_serves_https_when_given_a_certificate_and_key(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     users = {DEMO_USER: {"password": DEMO_PASSWORD}}
     with ReferenceServer(tmp_path / "s.db", users=users, tls_cert=cert, tls_key=key) as server:
         assert server.url.startswith("https://127.0.0.1:")
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(f"{server.url}/api/v1/sync/health/", timeout=5)
-        response = requests.post(
-            f"{server.url}/api/v1/token/",
-            json={"username": DEMO_USER, "password": DEMO_PASSWORD},
-            verify=str(cert),
-            timeout=5,
-        )
-        assert response.status_code == 200
-        assert json.loads(response.text)["access"]
+        assert login(server, verify=str(cert))["access"]

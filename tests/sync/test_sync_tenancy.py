@@ -3,9 +3,8 @@
 import json
 
 import pytest
-import requests
 from factories import PROJECT_UUID, envelope
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
+from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login, post_batch, server_login
 from spec_kitty.queue.store import Queue
 from spec_kitty.server import ReferenceServer
 from sync_support import queued_ids
@@ -25,17 +24,7 @@ def shared_server(tmp_path):
 
 
 def post_as(server, username: str, password: str, events: list[dict]) -> list[str]:
-    token = requests.post(
-        f"{server.url}/api/v1/token/",
-        json={"username": username, "password": password},
-        timeout=5,
-    ).json()["access"]
-    answer = requests.post(
-        f"{server.url}/api/v1/events/batch/",
-        json={"events": events},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=5,
-    )
+    answer = post_batch(server, server_login(server, username, password)["access"], events)
     return [result["status"] for result in answer.json()["results"]]
 
 

@@ -1,44 +1,24 @@
 """https with a private CA, against the reference server serving TLS."""
 
-import shutil
-import subprocess
-
 import pytest
 from factories import envelope
-from kitty_testing import DEMO_PASSWORD, DEMO_USER, fill_queue, login
+from kitty_testing import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    fill_queue,
+    login,
+    needs_openssl,
+    self_signed_certificate,
+)
 from spec_kitty.server import ReferenceServer
 from sync_support import queued_ids
 
-pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+pytestmark = needs_openssl
 
 
 @pytest.fixture
 def tls_server(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(tmp_path)
     server = ReferenceServer(
         tmp_path / "server.db",
         users={DEMO_USER: {"password": DEMO_PASSWORD, "projects": ["*"]}},
