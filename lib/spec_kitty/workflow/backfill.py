@@ -29,7 +29,7 @@ def backfill_with_outbox(
 
     with Queue(queue_path) as queue:
         outbox = drain_outbox(queue)
-    return {**backfill(root, only, queue_path, notify), "outbox": outbox}
+        return {**_backfill_into(queue, root, only, notify), "outbox": outbox}
 
 
 def backfill_line(result: dict) -> str:
@@ -53,19 +53,24 @@ def backfill(
 
     Each skipped line is told to `notify` as `path:line: why`.
     """
-    from spec_kitty.project import load_identity
     from spec_kitty.queue.store import Queue
+
+    with Queue(queue_path) as queue:
+        return _backfill_into(queue, root, only, notify)
+
+
+def _backfill_into(queue, root: Path, only: str | None, notify: Callable[[str], None]) -> dict:
+    from spec_kitty.project import load_identity
 
     identity = load_identity(root)
     per_feature = {}
-    with Queue(queue_path) as queue:
-        for slug in feature_slugs(root):
-            if only and slug != only:
-                continue
-            log = load_feature(root, slug).log_path
-            rows, skipped = _log_rows(log, identity, notify)
-            inserted = queue.add(rows, skip_acknowledged=True) if rows else []
-            per_feature[slug] = {"logged": len(rows), "queued": sum(inserted), "skipped": skipped}
+    for slug in feature_slugs(root):
+        if only and slug != only:
+            continue
+        log = load_feature(root, slug).log_path
+        rows, skipped = _log_rows(log, identity, notify)
+        inserted = queue.add(rows, skip_acknowledged=True) if rows else []
+        per_feature[slug] = {"logged": len(rows), "queued": sum(inserted), "skipped": skipped}
     return {
         "features": per_feature,
         "queued": sum(f["queued"] for f in per_feature.values()),
