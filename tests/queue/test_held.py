@@ -1,5 +1,6 @@
 """Held events in the queue: kept aside with their reason, released, requeued, dropped; and a
-queue file from before `held` existed, migrated in place on open without losing a row."""
+queue file with an older status check (from before `held` existed, or with the check written as an
+IN list, which made every insert slow), migrated in place on open without losing a row."""
 
 import json
 import sqlite3
@@ -10,7 +11,9 @@ from kitty_testing import run_at_once
 from spec_kitty.queue.held import release_sendable
 from spec_kitty.queue.store import Queue, queue_row
 
-# The queue table as releases before the held status created it (written out here, as it was).
+# The queue table as earlier releases created it (written out here, as it was), with the status
+# check each of them wrote: before the held status, then with held in an IN list.
+OLD_CHECKS = ("status IN ('pending', 'failed')", "status IN ('pending', 'failed', 'held')")
 OLD_SCHEMA = """
 CREATE TABLE events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -18,7 +21,7 @@ CREATE TABLE events (
     event_type TEXT NOT NULL,
     timestamp TEXT NOT NULL,
     data TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({check}),
     retry_count INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     last_attempt_at TEXT,
@@ -119,13 +122,13 @@ def test_requeue_and_drop_touch_only_held_or_dead_lettered_events(queue):
         queue.drop(("pending",))
 
 
-def make_old_queue(path, events) -> list[tuple]:
-    """A queue file in the old schema, with pending, rejected and dead-lettered rows."""
+def make_old_queue(path, events, check=OLD_CHECKS[0]) -> list[tuple]:
+    """A queue file in an old schema, with pending, rejected and dead-lettered rows."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = sqlite3.connect(path)
     path.chmod(0o600)  # as the queue always creates it
     db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(OLD_SCHEMA)
+    db.executescript(OLD_SCHEMA.format(check=check))
     for i, event in enumerate(events):
         event_id, event_type, timestamp, data = queue_row(event)
         status, retries, error = [
@@ -157,10 +160,11 @@ def make_old_queue(path, events) -> list[tuple]:
     return before
 
 
-def test_an_old_queue_file_is_migrated_on_open_keeping_every_row(spec_kitty_home):
+@pytest.mark.parametrize("check", OLD_CHECKS)
+def test_an_old_queue_file_is_migrated_on_open_keeping_every_row(spec_kitty_home, check):
     path = spec_kitty_home / "event-queue.db"
     events = [status_event(at=minutes_ago(60 - i)) for i in range(30)]
-    before = make_old_queue(path, events)
+    before = make_old_queue(path, events, check)
 
     with Queue() as queue:
         after = queue.db.execute(ALL_COLUMNS).fetchall()
@@ -177,6 +181,10 @@ def test_an_old_queue_file_is_migrated_on_open_keeping_every_row(spec_kitty_home
             for (name,) in queue.db.execute("SELECT name FROM sqlite_master WHERE type='index'")
         }
         assert {"events_fifo", "events_summary", "events_failure_reasons"} <= indexes
+        (table,) = queue.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'events'"
+        ).fetchone()
+        assert check not in table
     assert (
         not sqlite3.connect(path)
         .execute("SELECT name FROM sqlite_master WHERE name = 'events_migrating'")

@@ -41,6 +41,10 @@ _COLUMNS = (
     " last_attempt_at, last_error, last_error_category"
 )
 
+# Spelled as equalities rather than `status IN (...)`: SQLite checks an IN list of three or more
+# through a temporary table built for every row inserted, which made up a fifth of enqueue's time.
+_STATUS_CHECK = " OR ".join(f"status = '{status}'" for status in STATUSES)
+
 _TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,7 +52,7 @@ CREATE TABLE IF NOT EXISTS {name} (
     event_type TEXT NOT NULL,
     timestamp TEXT NOT NULL,
     data TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed', 'held')),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK ({status_check}),
     retry_count INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     last_attempt_at TEXT,
@@ -80,9 +84,14 @@ CREATE TABLE IF NOT EXISTS salvages (
 );
 """
 
-_SCHEMA = _TABLE.format(name="events") + _INDEXES + _BOOKKEEPING
-
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _table(name: str) -> str:
+    return _TABLE.format(name=name, status_check=_STATUS_CHECK)
+
+
+_SCHEMA = _table("events") + _INDEXES + _BOOKKEEPING
 
 
 class QueueUnavailable(ScriptError):
@@ -556,7 +565,8 @@ class _transaction:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a queue written before the `held` status up to date, keeping every row as it was.
+    """Bring a queue written with an older status check (before `held`, or as an IN list) up to
+    date, keeping every row as it was.
 
     SQLite cannot change a CHECK constraint in place, so the table is copied into one with the
     current constraint and renamed over the old one, all in one transaction: a crash leaves the
@@ -568,7 +578,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         if _current(db):
             return
         db.execute("DROP TABLE IF EXISTS events_migrating")
-        db.execute(_TABLE.format(name="events_migrating"))
+        db.execute(_table("events_migrating"))
         db.execute(
             f"INSERT INTO events_migrating ({_COLUMNS}) SELECT {_COLUMNS} FROM events ORDER BY id"
         )
@@ -583,7 +593,7 @@ def _current(db: sqlite3.Connection) -> bool:
     (sql,) = db.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
     ).fetchone()
-    return f"'{HELD}'" in sql
+    return _STATUS_CHECK in sql
 
 
 def _inode(path: Path) -> int | None:
