@@ -172,7 +172,7 @@ def test_an_old_queue_file_is_migrated_on_open_keeping_every_row(spec_kitty_home
         kept = [e for i, e in enumerate(events) if i != 1]
         assert ids(queue.export(("pending", "failed"))) == [e["event_id"] for e in kept]
         assert queue.hold([unsent(events[0])]) == ["held"]
-        # New rows continue after the old ids, never reusing one.
+        # New rows continue after the old ids.
         queue.add([queue_row(status_event())])
         (newest,) = queue.db.execute("SELECT max(id) FROM events").fetchone()
         assert newest == len(events) + 1
