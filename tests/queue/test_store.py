@@ -79,6 +79,18 @@ def test_repeated_rejections_dead_letter_visibly_and_can_be_requeued(queue):
     assert set(exported_ids(queue)) == {bad["event_id"], good["event_id"]}
 
 
+def test_counts_follow_changes_made_since_the_queue_was_opened(queue):
+    """The open-time count is reused only while the queue is unchanged, by this or any process."""
+    first, second = status_event(), status_event()
+    assert queue.counts()["pending"] == 0
+    queue.add(rows(first, second))
+    assert queue.stats(event_types=False)["depth"] == 2
+    with Queue() as other:
+        queue.ack([{"event_id": first["event_id"], "status": "success"}])
+        assert other.counts()["pending"] == 1
+        assert other.stats(event_types=False)["depth"] == 1
+
+
 def test_stats_describe_a_mixed_queue(queue):
     queue.add(rows(status_event(at=minutes_ago(30)), status_event(), status_event()))
     created = {

@@ -180,9 +180,11 @@ class Queue:
             _migrate(db)
             # Walks the schema and the whole event_id index: damage there shows up now, not
             # half-way through a sync. (A full integrity check costs too much on every open.)
-            db.execute(
-                "SELECT count(*) FROM events INDEXED BY sqlite_autoindex_events_1"
-            ).fetchone()
+            with _reading(db):
+                (total,) = db.execute(
+                    "SELECT count(*) FROM events INDEXED BY sqlite_autoindex_events_1"
+                ).fetchone()
+                self._opened = (_state(db), total)
         except BaseException:
             db.close()
             raise
@@ -367,7 +369,7 @@ class Queue:
     def _counts(self) -> dict[str, int]:
         # SQLite counts a whole table by its pages, fast; counting the pending events by status
         # would step through every one. Failed and held events are the few, found by the index.
-        (total,) = self.db.execute("SELECT count(*) FROM events").fetchone()
+        total = self._total()
         found = dict(
             self.db.execute(
                 "SELECT status, count(*) FROM events WHERE status IN (?, ?) GROUP BY status",
@@ -492,9 +494,18 @@ class Queue:
             " WHERE status = ? AND retry_count > 0 GROUP BY status, retry_count, event_type",
             (FAILED, HELD, PENDING),
         ).fetchall()
-        (total,) = self.db.execute("SELECT count(*) FROM events").fetchone()
-        first_tries = total - sum(n for *_, n in groups)
+        first_tries = self._total() - sum(n for *_, n in groups)
         return [*groups, (PENDING, 0, None, first_tries)] if first_tries else groups
+
+    def _total(self) -> int:
+        """How many events there are, read in a transaction: the count the damage check made on
+        opening while nothing has changed since (counting a big queue walks a whole index, a
+        third of `sync-status` on a million events), otherwise counted again."""
+        state, total = self._opened
+        if _state(self.db) == state:
+            return total
+        (total,) = self.db.execute("SELECT count(*) FROM events").fetchone()
+        return total
 
     def _guard(self):
         return _Guard(self)
@@ -564,6 +575,13 @@ class _transaction:
             # SQLite may have rolled back already (disk full); then the original error stands.
             self.db.execute("ROLLBACK")
         return False
+
+
+def _state(db: sqlite3.Connection) -> tuple[int, int]:
+    """What changes when the queue does: data_version counts the commits of other connections,
+    total_changes the rows this one changed. Read in a transaction, it is that snapshot's."""
+    (version,) = db.execute("PRAGMA data_version").fetchone()
+    return version, db.total_changes
 
 
 def _migrate(db: sqlite3.Connection) -> None:
