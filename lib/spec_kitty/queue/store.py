@@ -461,7 +461,7 @@ class Queue:
                 failing[event_type] += n
         age = None
         if oldest:
-            then = datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            then = datetime.fromisoformat(oldest)  # UTC, with a Z (see sortable_timestamp)
             age = round((datetime.now(UTC) - then).total_seconds(), 3)
         figures = {
             "queue": str(self.path),
