@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from spec_kitty import yaml_cache
 from spec_kitty.jsonl import ScriptError
 
 CONFIG = Path(".kittify") / "config.yaml"
@@ -38,7 +39,7 @@ def find_root(start: Path | None = None) -> Path:
 
 def read_config(root: Path) -> dict:
     path = root / CONFIG
-    return _parse(path.read_text(), path)
+    return yaml_cache.load(path, path.read_text(), lambda text: _parse(text, path))
 
 
 def load_identity(root: Path) -> ProjectIdentity:

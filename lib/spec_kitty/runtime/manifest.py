@@ -17,6 +17,7 @@ from pathlib import Path
 from spec_kitty import __version__
 from spec_kitty.atomic import replace_file
 from spec_kitty.filemode import plain_mode
+from spec_kitty.homes import kittify_home
 from spec_kitty.shipped import shipped_dir
 
 RELEASE_HASHES = "release-hashes.json"
@@ -65,6 +66,11 @@ def record_release(version: str = __version__) -> Path:
     releases[version] = shipped_hashes()
     write_json(path, {"format": 1, "releases": dict(sorted(releases.items()))})
     return path
+
+
+def global_runtime_is_current() -> bool:
+    """Whether $KITTIFY_HOME holds the runtime this version of the package installs."""
+    return read_manifest(kittify_home()).get("version") == __version__
 
 
 def read_manifest(home: Path) -> dict:

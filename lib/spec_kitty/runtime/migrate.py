@@ -51,6 +51,7 @@ from spec_kitty.runtime.legacy import (
 from spec_kitty.runtime.manifest import (
     MANIFEST,
     file_hash,
+    global_runtime_is_current,
     read_manifest,
     shipped_files,
     write_atomic,
@@ -99,7 +100,7 @@ def ensure_current_global_runtime(notify: Notify = warn) -> Report | None:
 
     Its summary is told only when a file was (or could not be) changed: a workflow command has
     nothing to say about a runtime that was already right."""
-    if read_manifest(kittify_home()).get("version") == __version__:
+    if global_runtime_is_current():
         return None
     notes: list[str] = []
     report = ensure_global_runtime(notes.append)

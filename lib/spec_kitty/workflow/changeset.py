@@ -14,7 +14,6 @@ are queued under the ids they were given, which the queue keeps once.
 
 import hashlib
 import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,7 +115,7 @@ class Changeset:
         the events; False when there was nothing new to commit. `result` is what the command
         reports, kept in the journal for the same command run again after an interruption."""
         plan = {
-            "id": uuid.uuid4().hex,
+            "id": os.urandom(16).hex(),  # not uuid4: importing uuid costs more than the commit
             "call": journal.current_call(),
             "root": str(self.root),
             "branch": git.current_branch(self.root) if enabled else None,

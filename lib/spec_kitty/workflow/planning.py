@@ -21,7 +21,6 @@ from spec_kitty.workflow.features import (
 from spec_kitty.workflow.lock import exclusive
 from spec_kitty.workflow.slugs import slugify
 from spec_kitty.workflow.status_log import utc_timestamp
-from spec_kitty.workflow.tasks_md import near_misses, repeated_subtask
 from spec_kitty.workflow.text import read_text
 from spec_kitty.workflow.workspace import check_target_branch
 
@@ -178,6 +177,8 @@ def _check_tasks_md(tasks_md: Path, sections: list) -> None:
     """ScriptError naming the line an author got wrong, and the form it should take: a heading
     meant for a work package that is not read as one (its section would be left out), no
     section at all, or a subtask id used twice."""
+    from spec_kitty.workflow.tasks_md import near_misses, repeated_subtask  # finalize-tasks only
+
     misses = near_misses(read_text(tasks_md), plain=not sections)
     if misses:
         lineno, line, expected = misses[0]

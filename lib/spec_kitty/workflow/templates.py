@@ -18,17 +18,26 @@ def template_path(name: str, mission: str, root: Path) -> Path:
     The global runtime is first brought up to this version's defaults, so after an upgrade a
     template never comes from the previous release's copy in $KITTIFY_HOME.
     """
-    from spec_kitty.runtime.migrate import ensure_current_global_runtime
     from spec_kitty.runtime.resolve import resolve_template
 
     try:
-        ensure_current_global_runtime()
+        _ensure_current_global_runtime()
     except (ScriptError, OSError) as exc:
         warn(
             f"global runtime not updated ({exc}); templates come from what is installed, "
             "run `spec-kitty migrate` to update it"
         )
     return resolve_template(name, mission, root).path
+
+
+def _ensure_current_global_runtime() -> None:
+    from spec_kitty.runtime.manifest import global_runtime_is_current
+
+    # The migrate module, with all it imports, only when there is something to update.
+    if not global_runtime_is_current():
+        from spec_kitty.runtime.migrate import ensure_current_global_runtime
+
+        ensure_current_global_runtime()
 
 
 def fill(name: str, mission: str, root: Path, values: dict) -> str:
