@@ -76,9 +76,9 @@ def test_a_task_writing_into_a_pipe_its_reader_left_ends_quietly():
 
 
 def test_spec_kitty_starts_without_what_invoke_loads_for_everyone(tmp_path):
-    """invoke imports unittest.mock, importlib.metadata and a YAML parser for everyone;
+    """invoke imports unittest.mock, importlib.metadata, a YAML parser and logging for everyone;
     spec-kitty's start-up skips them (half of it), and whatever uses them later still gets the
-    real modules: invoke's version, MockContext, a project's invoke.yaml."""
+    real modules: invoke's version, MockContext, a project's invoke.yaml, logging."""
     import subprocess
     import sys
 
@@ -87,15 +87,22 @@ def test_spec_kitty_starts_without_what_invoke_loads_for_everyone(tmp_path):
         "import sys\n"
         "from spec_kitty.tasks.program import spec_kitty_program\n"
         "heavy = ('unittest.mock', 'asyncio', 'importlib.metadata', 'email',"
-        " 'invoke.vendor.yaml')\n"
+        " 'invoke.vendor.yaml', 'logging')\n"
         "skipped = [m for m in heavy if m in sys.modules]\n"
-        "import invoke, importlib.metadata, unittest.mock\n"
+        "import invoke, importlib.metadata, unittest.mock, logging\n"
         "context = invoke.MockContext(run={'ls': invoke.Result('listed')})\n"
         f"config = invoke.Config(project_location={str(tmp_path)!r})\n"
         "config.load_project()\n"
         "print(skipped, invoke.__version__ == importlib.metadata.version('invoke'),"
-        " context.run('ls').stdout, isinstance(context.run, unittest.mock.Mock), config.run.echo)\n"
+        " context.run('ls').stdout, isinstance(context.run, unittest.mock.Mock), config.run.echo,"
+        " callable(logging.getLogger('invoke').handle))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[]", "True", "listed", "True", "True"]
+    assert done.stdout.split() == ["[]", "True", "listed", "True", "True", "True"]
+
+
+def test_debug_shows_invokes_messages_named_by_where_they_come_from(tmp_path):
+    done = run_installed("spec-kitty", "--debug", "--version", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "invoke.program.parse_core: Saw --version" in done.stderr.decode()

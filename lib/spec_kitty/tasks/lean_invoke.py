@@ -1,14 +1,16 @@
 """Importing invoke without the modules it loads for everyone and spec-kitty never uses.
 
 `import invoke` imports unittest.mock (and with it asyncio and ssl) for MockContext, a helper for
-testing tasks, importlib.metadata (and with it the email package) to read its own version, and
-its own copy of a YAML parser for configuration files a project may keep (invoke.yaml): together
-half of every spec-kitty command's start-up. While invoke is imported, those names resolve to
-stand-ins: MockContext's `Mock` loads the real unittest.mock when it is first called, `version`
-reads invoke's version from the name of its dist-info folder (the real importlib.metadata answers
-when there is none), and the YAML parser is loaded when a configuration file is read. Anything
-else asked of a stand-in is answered by the real module. Once invoke is in, the stand-ins are
-gone from sys.modules, so every later import gets the real modules.
+testing tasks, importlib.metadata (and with it the email package) to read its own version, its
+own copy of a YAML parser for configuration files a project may keep (invoke.yaml), and logging
+for its debug messages: together more than half of every spec-kitty command's start-up. While
+invoke is imported, those names resolve to stand-ins: MockContext's `Mock` loads the real
+unittest.mock when it is first called, `version` reads invoke's version from the name of its
+dist-info folder (the real importlib.metadata answers when there is none), the YAML parser is
+loaded when a configuration file is read, and invoke's logger passes its messages on once the
+real logging is loaded (before that, no handler exists that could show them: invoke's `--debug`
+loads it to set one up). Anything else asked of a stand-in is answered by the real module. Once
+invoke is in, the stand-ins are gone from sys.modules, so every later import gets the real modules.
 """
 
 import importlib
@@ -27,6 +29,7 @@ def import_invoke() -> None:
             ("unittest.mock", _mock()),
             ("importlib.metadata", _metadata()),
             ("invoke.vendor.yaml", _StandIn("invoke.vendor.yaml")),
+            ("logging", _logging()),
         )
         if name not in sys.modules
     }
@@ -79,3 +82,28 @@ def _metadata() -> types.ModuleType:
 
     stand_in.version = version
     return stand_in
+
+
+def _logging() -> types.ModuleType:
+    stand_in = _StandIn("logging")
+    stand_in.getLogger = _Logger
+    return stand_in
+
+
+class _Logger:
+    """A logger by name whose debug messages go to the real logger of that name once the real
+    logging module is loaded, and nowhere before (nothing could have set up a handler)."""
+
+    def __init__(self, name: str | None = None):
+        self.name = name
+
+    def debug(self, *args, **kwargs) -> None:
+        logging = sys.modules.get("logging")
+        if logging is not None and not isinstance(logging, _StandIn):
+            # stacklevel: the record names invoke's function that logged, not this one.
+            logging.getLogger(self.name).debug(*args, stacklevel=2, **kwargs)
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(_real("logging").getLogger(self.name), attribute)
