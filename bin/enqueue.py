@@ -39,7 +39,8 @@ def _run(args) -> int:
     identity = project_identity(args.project_uuid, args.project_slug)
     failed = 0
     with Queue(args.queue) as queue:
-        for results in enqueue_batches(read_lines(stdin_bytes()), queue, identity):
+        batches = enqueue_batches(read_lines(stdin_bytes()), queue, identity, two_processes=True)
+        for results in batches:
             failed += sum(result["status"] == EnqueueStatus.INVALID for result in results)
             sys.stdout.write(enqueued_text(results))
     return EXIT_SOME_FAILED if failed else 0

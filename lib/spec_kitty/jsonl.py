@@ -39,6 +39,10 @@ class MalformedLine(ScriptError):
         self.lineno = lineno
         self.reason = reason
 
+    def __reduce__(self):
+        # Rebuilt from its own arguments when it crosses a process (see forked.py).
+        return type(self), (self.lineno, self.reason)
+
 
 def read_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[dict]:
     """Yield each non-blank line of `stream` as a dict; raise MalformedLine at the first bad one."""
