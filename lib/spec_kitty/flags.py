@@ -6,6 +6,8 @@ words from here and `spec-kitty` still starts without loading argparse.
 """
 
 import math
+import os
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,9 +21,25 @@ def script_parser(prog: str, help: str) -> "argparse.ArgumentParser":
     shapes and the example pipelines keep their lines."""
     import argparse
 
-    return argparse.ArgumentParser(
-        prog=prog, description=help, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    def layout(prog: str) -> argparse.HelpFormatter:
+        return argparse.RawDescriptionHelpFormatter(prog, width=_help_width())
+
+    return argparse.ArgumentParser(prog=prog, description=help, formatter_class=layout)
+
+
+def _help_width() -> int:
+    """The width argparse gives help (the terminal's, less 2), found as shutil would find it:
+    argparse imports shutil for it on every parser, a tenth of a script's start-up."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns - 2
 
 
 def add_queue_option(parser: "argparse.ArgumentParser") -> None:

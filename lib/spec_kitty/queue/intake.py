@@ -4,7 +4,6 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import NamedTuple
 
-from spec_kitty import forked
 from spec_kitty.events import clock
 from spec_kitty.events.collapse import check_lanes
 from spec_kitty.events.complete import complete, is_bare
@@ -41,9 +40,13 @@ def enqueue_batches(
     checked = _checked_chunks(lines, identity, batch)
     for results, rows in checked:
         yield _stored(results, rows, queue)
-        if two_processes and len(results) == batch and forked.available():
-            yield from (_stored(results, rows, queue) for results, rows in forked.in_child(checked))
-            return
+        if two_processes and len(results) == batch:
+            from spec_kitty import forked  # here: it loads pickle, which a short input never needs
+
+            if forked.available():
+                checked = forked.in_child(checked)
+                yield from (_stored(results, rows, queue) for results, rows in checked)
+                return
 
 
 def _checked_chunks(
