@@ -184,6 +184,14 @@ def test_every_script_teaches_with_help(script):
         assert b"example" in done.stdout and b"|" in done.stdout
 
 
+def test_help_fits_the_terminal_width_it_is_given(script):
+    narrow = script("enqueue", "--help", env={"COLUMNS": "50"}).stdout.decode()
+    wide = script("enqueue", "--help", env={"COLUMNS": "200"}).stdout.decode()
+    usage = narrow[: narrow.index("\n\n")].splitlines()
+    assert len(usage) > 1 and max(map(len, usage)) <= 50
+    assert wide.startswith("usage: enqueue [-h] [--queue QUEUE] [--project-uuid PROJECT_UUID] [")
+
+
 def test_bad_flags_are_usage_errors(script):
     done = script("queue-export", "--limit", "zero")
     assert done.returncode == 2
