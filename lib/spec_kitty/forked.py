@@ -18,13 +18,10 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 from spec_kitty.jsonl import ScriptError
+from spec_kitty.pipes import widen
 
 T = TypeVar("T")
 
-# A pipe near a batch in size: with the default 64 KiB the child waits for the caller to read
-# each batch, and the two halves take turns instead of overlapping. 1 MiB is the most Linux lets
-# an unprivileged process ask for (/proc/sys/fs/pipe-max-size).
-PIPE_BYTES = 1 << 20
 _ITEM, _END, _ERROR = "item", "end", "error"
 
 
@@ -35,7 +32,7 @@ def available() -> bool:
 def in_child(items: Iterator[T]) -> Iterator[T]:
     """The remaining items of `items`, made by a forked child process as they are taken."""
     read_end, write_end = os.pipe()
-    _widen(write_end)
+    widen(write_end)  # the child runs ahead, rather than waiting for each item to be taken
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
@@ -90,15 +87,6 @@ def _portable(exc: BaseException) -> BaseException:
     except Exception:  # noqa: BLE001 (any failure to pickle: describe it instead)
         return ScriptError(f"{type(exc).__name__}: {exc}")
     return exc
-
-
-def _widen(write_end: int) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
-        pass  # not Linux, or above the system's limit: the default size still works, slower
 
 
 def _stop(pid: int) -> None:

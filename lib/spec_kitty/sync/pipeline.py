@@ -15,7 +15,6 @@ syncs neither resend nor fail on it. batch-send tells why it stopped early (offl
 ...) as a JSON line on stderr, which the summary shows beside what stays queued.
 """
 
-import fcntl
 import json
 import shutil
 import signal
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from spec_kitty.jsonl import EXIT_SOME_FAILED, ScriptError
+from spec_kitty.pipes import widen
 from spec_kitty.queue.account import take_account
 from spec_kitty.queue.emit import drain_outbox
 from spec_kitty.queue.held import release_sendable
@@ -46,7 +46,6 @@ STAGES = ("queue-export", "collapse-lanes", "batch-send", "queue-ack")
 # Stages whose stderr carries JSON records for this process among the lines for the person.
 WATCHED = ("collapse-lanes", "batch-send")
 INTERRUPTED = 130
-PIPE_BYTES = 1 << 20
 
 
 @dataclass
@@ -150,18 +149,9 @@ def _start(commands: list[list[str]], lock_fd: int) -> list[subprocess.Popen]:
             # Only the two neighbours may hold a pipe, or a stage would never see end-of-input.
             upstream.close()
         upstream = stage.stdout
-        _widen(upstream)
+        widen(upstream.fileno())
         stages.append(stage)
     return stages
-
-
-def _widen(pipe) -> None:
-    """Let a stage run up to a megabyte ahead of the next one (Linux; 64 KB otherwise), so that
-    exporting and collapsing go on while batch-send waits for the server's answer."""
-    try:
-        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (AttributeError, OSError):
-        pass  # no F_SETPIPE_SZ here, or above the system's limit: the default pipe works too
 
 
 @contextmanager
