@@ -63,3 +63,29 @@ def test_a_commit_holds_exactly_its_paths_whatever_else_is_staged(tmp_path, firs
     assert git.commit_paths(repo, ours, "ours again")
     assert git.git(repo, "show", "--name-only", "--format=", "HEAD") == "kitty-specs/b.md\n"
     assert not git.commit_paths(repo, ours, "nothing new")
+
+
+def test_head_commit_read_from_files_is_what_git_says_in_every_state(tmp_path):
+    def check(root):
+        assert git.head_commit(root) == git.rev_parse(root, "HEAD")
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git.git(root, "init", "-q", "-b", "main")
+    check(root)  # no commit yet
+    assert git.head_commit(root) is None
+    git.git(root, "commit", "-q", "--allow-empty", "-m", "one")
+    check(root)  # a loose ref
+    git.git(root, "pack-refs", "--all")
+    check(root)  # a packed ref
+    git.git(root, "commit", "-q", "--allow-empty", "-m", "two")
+    check(root)  # loose again, beside the packed one
+    git.git(root, "worktree", "add", "-q", "-b", "side", str(tmp_path / "side"))
+    git.git(tmp_path / "side", "commit", "-q", "--allow-empty", "-m", "three")
+    check(tmp_path / "side")  # a linked worktree: its own HEAD, the shared refs
+    check(root)
+    git.git(root, "checkout", "-q", "--detach", "HEAD~1")
+    check(root)  # detached
+    git.git(root, "symbolic-ref", "HEAD", "refs/heads/alias")
+    (root / ".git" / "refs" / "heads" / "alias").write_text("ref: refs/heads/side\n")
+    check(root)  # a symbolic ref behind HEAD

@@ -119,7 +119,7 @@ class Changeset:
             "call": journal.current_call(),
             "root": str(self.root),
             "branch": git.current_branch(self.root) if enabled else None,
-            "head": git.rev_parse(self.root, "HEAD") if enabled else None,
+            "head": git.head_commit(self.root) if enabled else None,
             "steps": self.steps,
             "commit": enabled,
             "message": message,
@@ -225,7 +225,7 @@ def _check_branch(root: Path, plan: dict) -> None:
 
 def _landed(root: Path, plan: dict) -> bool:
     """Whether the commit is already made (by the killed command's own git, say)."""
-    if git.rev_parse(root, "HEAD") is None:
+    if git.head_commit(root) is None:
         return False
     since = f"{plan['head']}..HEAD" if plan["head"] else "HEAD"
     subjects = git.git(root, "log", "-n", "100", "--format=%s", since).splitlines()
