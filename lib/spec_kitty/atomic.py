@@ -49,6 +49,15 @@ def remove_leftovers(path: Path) -> None:
     """Remove the temporary files a writer of `path` killed mid-write left beside it.
 
     Only for writers that hold a lock around their writes: then no other write is under way.
+    Found by name in a plain listing: a glob compiled a pattern for every file a command wrote,
+    and read `[` or `*` in a file's name as pattern characters.
     """
-    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
+    prefix, suffix = f".{path.name}.", ".tmp"
+    try:
+        names = os.listdir(path.parent)
+    except FileNotFoundError:
+        return
+    for name in names:
+        leftover = name.startswith(prefix) and name.endswith(suffix)
+        if leftover and len(name) >= len(prefix) + len(suffix):
+            (path.parent / name).unlink(missing_ok=True)
