@@ -89,3 +89,21 @@ def test_head_commit_read_from_files_is_what_git_says_in_every_state(tmp_path):
     git.git(root, "symbolic-ref", "HEAD", "refs/heads/alias")
     (root / ".git" / "refs" / "heads" / "alias").write_text("ref: refs/heads/side\n")
     check(root)  # a symbolic ref behind HEAD
+
+
+def test_a_large_file_is_committed_with_a_stat_git_can_trust(tmp_path):
+    """git re-reads a file whose time is the same second as its index ("racy git") at every
+    commit; a long status log committed by a command is not left so."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git.git(repo, "init", "-q", "-b", "main")
+    log = write(repo, "kitty-specs/001-x/status.events.jsonl", "{}\n" * git.LARGE_COMMIT)
+
+    assert git.commit_paths(repo, [log], "the log")
+
+    listed = git.git(repo, "ls-files", "--debug", "--", str(log.relative_to(repo)))
+    recorded = int(listed.split("mtime: ")[1].split(":")[0])
+    # git's own rule: an entry is racy unless its time is before the index's, in seconds.
+    assert recorded < int((repo / ".git" / "index").stat().st_mtime)
+    assert git.git(repo, "status", "--porcelain") == ""
+    assert git.git(repo, "show", f"HEAD:{log.relative_to(repo)}") == log.read_text()

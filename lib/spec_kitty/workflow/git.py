@@ -6,6 +6,7 @@ HEAD and the worktree link are read from files, which needs no subprocess at all
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 from spec_kitty.jsonl import ScriptError
@@ -168,6 +169,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
         relative = [rel for rel in relative if rel not in gone or rel in tracked]
         if not relative:
             return False
+    _settle_large(paths)
     git(root, "add", "-A", "--", *relative)
     done = run(root, "commit", "-q", "-m", message, *_commit_scope(root, paths, relative))
     if done.returncode == 0:
@@ -181,6 +183,22 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> bool:
 
 # Above this many bytes a second read of the files costs git more than a process to avoid it.
 LARGE_COMMIT = 1 << 20
+
+
+def _settle_large(paths: list[Path]) -> None:
+    """Date each large file a moment back, so that git trusts the stat it records at `add`.
+
+    git cannot tell a change from the same second as its index apart from none ("racy git"), so
+    `commit` would read such a file whole again: a long status log hashed twice. These files were
+    written by this command under the repository lock; a later change of one gets a newer time,
+    which git sees.
+    """
+    settled = time.time() - 2
+    for path in paths:
+        if path.is_file():
+            info = path.stat()
+            if info.st_size >= LARGE_COMMIT and info.st_mtime > settled:
+                os.utime(path, (info.st_atime, settled))
 
 
 def _commit_scope(root: Path, paths: list[Path], relative: list[str]) -> list[str]:
