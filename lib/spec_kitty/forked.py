@@ -33,7 +33,13 @@ def in_child(items: Iterator[T]) -> Iterator[T]:
     """The remaining items of `items`, made by a forked child process as they are taken."""
     read_end, write_end = os.pipe()
     widen(write_end)  # the child runs ahead, rather than waiting for each item to be taken
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (a limit, memory): the caller makes the items itself
+        os.close(read_end)
+        os.close(write_end)
+        yield from items
+        return
     if pid == 0:
         os.close(read_end)
         _produce(items, write_end)

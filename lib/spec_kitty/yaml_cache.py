@@ -16,7 +16,7 @@ from spec_kitty.homes import ensure_private_dir, spec_kitty_home
 from spec_kitty.jsonl import ScriptError
 
 CACHE_FILE = "toolkit-yaml-cache.json"
-# Files remembered: the configuration of the projects a user works in, the latest first.
+# Files remembered: the configurations of the projects a user works in, the latest read kept.
 KEPT = 32
 
 

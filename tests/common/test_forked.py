@@ -40,3 +40,11 @@ def test_the_generator_goes_on_from_where_the_caller_left_it():
     numbers = iter(range(10))
     assert [next(numbers), next(numbers)] == [0, 1]
     assert list(forked.in_child(numbers)) == list(range(2, 10))
+
+
+def test_without_a_process_to_fork_the_caller_makes_the_items(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert list(forked.in_child(iter(range(5)))) == [0, 1, 2, 3, 4]
