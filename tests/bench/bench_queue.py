@@ -7,6 +7,7 @@ from common import VENV_BIN, best_of, compile_toolkit, isolated_env, scratch, ti
 from factories import PROJECT_UUID
 
 EVENTS = 100_000
+PROJECT_ARGS = ("--project-uuid", PROJECT_UUID)
 
 
 def run() -> list[dict]:
@@ -15,13 +16,15 @@ def run() -> list[dict]:
         root = Path(tmp)
         env = isolated_env(root)
         events = write_events(root / "events.jsonl", EVENTS)
-        with open(events) as stdin:
-            wall = timed([str(VENV_BIN / "enqueue")], env, stdin=stdin)
+        # Each enqueue into an empty queue of its own; the best of 3, as one run on a shared
+        # machine can take half again as long. The first queue is kept for queue-stats.
+        homes = iter([env, *(isolated_env(root / f"full-{n}") for n in range(2))])
+        wall = best_of(3, lambda: _enqueue(events, next(homes)))
         stats = best_of(5, lambda: timed([str(VENV_BIN / "queue-stats")], env))
         # Bare records ask enqueue to complete them (id, clock, identity) as well.
         bare = _bare_records(root / "bare.jsonl", events)
-        rounds = iter(range(3))
-        bare_wall = best_of(3, lambda: _enqueue_bare(bare, root / f"bare-{next(rounds)}"))
+        bare_homes = iter(isolated_env(root / f"bare-{n}") for n in range(3))
+        bare_wall = best_of(3, lambda: _enqueue(bare, next(bare_homes), PROJECT_ARGS))
         # Start-up is measured on an empty queue and empty stdin: the fixed cost of a script.
         empty = isolated_env(root / "empty")
         startup = {
@@ -30,7 +33,7 @@ def run() -> list[dict]:
         }
     rows = [
         {
-            "figure": f"enqueue {EVENTS:,} events (whole process)",
+            "figure": f"enqueue {EVENTS:,} events (whole process, best of 3)",
             "value": EVENTS / wall,
             "unit": "events/s",
             "target": ">= 50,000 events/s",
@@ -69,14 +72,10 @@ def _bare_records(path: Path, events: Path) -> Path:
     return path
 
 
-def _enqueue_bare(bare: Path, home: Path) -> float:
-    """One enqueue of the bare records into an empty queue and clock of its own."""
-    with open(bare) as stdin:
-        return timed(
-            [str(VENV_BIN / "enqueue"), "--project-uuid", PROJECT_UUID],
-            isolated_env(home),
-            stdin=stdin,
-        )
+def _enqueue(records: Path, env: dict, args: tuple[str, ...] = ()) -> float:
+    """One enqueue of `records` into the queue and clock of `env`'s homes."""
+    with open(records) as stdin:
+        return timed([str(VENV_BIN / "enqueue"), *args], env, stdin=stdin)
 
 
 def _empty_run(name: str, env: dict) -> float:
