@@ -37,8 +37,9 @@ def _create_beside(path: Path) -> tuple[int, Path]:
     Made here rather than by tempfile, whose import (shutil, random, the compression modules)
     was a tenth of the start-up of every command that writes a file.
     """
+    prefix, suffix = _temp_affixes(path)
     while True:
-        temp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        temp = path.with_name(f"{prefix}{os.urandom(6).hex()}{suffix}")
         try:
             return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
         except FileExistsError:
@@ -52,7 +53,7 @@ def remove_leftovers(path: Path) -> None:
     Found by name in a plain listing: a glob compiled a pattern for every file a command wrote,
     and read `[` or `*` in a file's name as pattern characters.
     """
-    prefix, suffix = f".{path.name}.", ".tmp"
+    prefix, suffix = _temp_affixes(path)
     try:
         names = os.listdir(path.parent)
     except FileNotFoundError:
@@ -61,3 +62,8 @@ def remove_leftovers(path: Path) -> None:
         leftover = name.startswith(prefix) and name.endswith(suffix)
         if leftover and len(name) >= len(prefix) + len(suffix):
             (path.parent / name).unlink(missing_ok=True)
+
+
+def _temp_affixes(path: Path) -> tuple[str, str]:
+    """How a temporary file of `path` is named, before and after its random part."""
+    return f".{path.name}.", ".tmp"
