@@ -143,13 +143,24 @@ def local_branches(root: Path) -> list[str]:
         return git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
     heads = common / "refs" / "heads"
     names = {str(p.relative_to(heads)) for p in heads.rglob("*") if p.is_file()}
-    packed = common / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text().splitlines():
-            ref = line.partition(" ")[2]
-            if ref.startswith("refs/heads/"):
-                names.add(ref[len("refs/heads/") :])
+    names.update(
+        ref[len("refs/heads/") :] for ref in _packed_refs(common) if ref.startswith("refs/heads/")
+    )
     return sorted(names)
+
+
+def _packed_refs(common: Path) -> dict[str, str]:
+    """The refs git packed into one file: name -> commit (its header and peeled tag lines,
+    which name no ref, left out)."""
+    packed = common / "packed-refs"
+    if not packed.is_file():
+        return {}
+    refs = {}
+    for line in packed.read_text().splitlines():
+        commit, _, name = line.partition(" ")
+        if name and not line.startswith("#"):
+            refs[name] = commit
+    return refs
 
 
 # How git says a commit would hold no change (with paths, and without them with untracked files).
@@ -235,13 +246,7 @@ def head_commit(root: Path) -> str | None:
     if loose.is_file():
         value = loose.read_text().strip()
         return rev_parse(root, "HEAD") if value.startswith("ref:") else value or None
-    packed = common / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text().splitlines():
-            commit, _, name = line.partition(" ")
-            if name == ref:
-                return commit
-    return None
+    return _packed_refs(common).get(ref)
 
 
 def rev_parse(root: Path, ref: str) -> str | None:
