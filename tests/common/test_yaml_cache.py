@@ -75,3 +75,21 @@ def test_the_project_config_is_read_anew_after_an_edit(home, tmp_path):
 
     config.write_text("workflow:\n  default_mission: research\n")
     assert read_config(tmp_path)["workflow"] == {"default_mission": "research"}
+
+
+def test_after_init_the_next_command_reads_the_config_without_the_parser(tmp_path):
+    import subprocess
+
+    from spec_kitty.workflow.init import init_project
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    init_project(repo)
+    config = repo / ".kittify" / "config.yaml"
+
+    def no_parser(text):
+        raise AssertionError("the config written by init was parsed again")
+
+    value = yaml_cache.load(config, config.read_text(), no_parser)
+    assert value == yaml.safe_load(config.read_text())

@@ -15,7 +15,7 @@ from invoke.util import helpline
 
 from spec_kitty import __version__
 from spec_kitty.jsonl import ScriptError, silence_stdout
-from spec_kitty.tasks import aliases, build_namespace
+from spec_kitty.tasks import build_namespace
 from spec_kitty.tasks.base import SHORT_FLAGS
 
 HELP_FLAGS = ("--help", "-h")
@@ -78,7 +78,7 @@ class KittyProgram(Program):
 
     def print_task_help(self, name):
         super().print_task_help(name)
-        spelled = aliases.aliases_of(name)
+        spelled = _aliases().aliases_of(name)
         if not spelled:
             return
         print("spec-kitty 2.x spelling (the same task and flags):")
@@ -95,11 +95,13 @@ class KittyProgram(Program):
         super().list_tasks()
         if self.list_format != "json" and not self.list_root:
             print("spec-kitty 2.x spellings (the same task, with its flags):\n")
-            self.print_columns([(alias.spelling, f"= {alias.task}") for alias in aliases.ALIASES])
+            self.print_columns(
+                [(alias.spelling, f"= {alias.task}") for alias in _aliases().ALIASES]
+            )
 
     def _resolve_task(self, tokens: list[str]) -> None:
         """Rewrite the task part of argv from a 2.x spelling; turn `TASK ... --help` into help."""
-        found = None if tokens[0] in self.namespace.tasks else aliases.match(tokens)
+        found = None if tokens[0] in self.namespace.tasks else _aliases().match(tokens)
         if found and not found.alias:
             self._offer(found.words, found.rest)
         name, rest = (found.alias.task, found.rest) if found else (tokens[0], tokens[1:])
@@ -107,7 +109,9 @@ class KittyProgram(Program):
             return  # invoke names it: "No idea what ... is!"
         context = task_context(self.namespace, name)
         if found:
-            rest = aliases.translate(found.alias, rest, lambda token: _takes_value(context, token))
+            rest = _aliases().translate(
+                found.alias, rest, lambda token: _takes_value(context, token)
+            )
         if _asks_help(context, rest):
             self.args.help.value = name
             self.core.unparsed = []
@@ -115,7 +119,7 @@ class KittyProgram(Program):
             self.core.unparsed = [name, *rest]
 
     def _help_for_spelling(self, words: list[str]) -> None:
-        found = aliases.match(words)
+        found = _aliases().match(words)
         if found and found.alias:
             self.args.help.value = found.alias.task
             self.core.unparsed = []
@@ -132,18 +136,26 @@ class KittyProgram(Program):
             self.print_columns(
                 [
                     (alias.spelling, f"= {alias.task}: {helpline(self.namespace[alias.task])}")
-                    for alias in aliases.offered(group)
+                    for alias in _aliases().offered(group)
                 ]
             )
         if asked:
             raise Exit
-        words = aliases.next_words(group)
+        words = _aliases().next_words(group)
         if rest and not rest[0].startswith("-"):
             raise Exit(
                 f"spec-kitty {spelled}: no {rest[0]!r} here; name one of: {', '.join(words)}", 2
             )
         example = f"spec-kitty {spelled} {words[0]} --help"
         raise Exit(f"spec-kitty {spelled}: name one of: {', '.join(words)} (e.g. `{example}`)", 2)
+
+
+def _aliases():
+    """The table of 2.x spellings, loaded when a command line or its help needs it: a command
+    spelled our way never does, and building the table cost each one ~2 ms."""
+    from spec_kitty.tasks import aliases
+
+    return aliases
 
 
 def task_context(namespace, name: str) -> ParserContext:

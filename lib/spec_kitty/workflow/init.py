@@ -51,6 +51,9 @@ def init_project(start: Path, commit: bool = True) -> dict:
             "created": created,
         }
         committed = changes.commit("Make this repository a spec-kitty project", commit, result)
+    # The YAML parser is loaded by now: the config read once more is remembered parsed, so the
+    # user's next command (nearly every one reads it) need not load the parser.
+    read_config(root)
     return {**result, "committed": committed}
 
 
