@@ -203,7 +203,6 @@ def _spec_kittys(tier: str, path: Path) -> str | None:
     if not tier.startswith("global"):
         return None
     from spec_kitty.runtime.manifest import file_hash, read_manifest
-    from spec_kitty.runtime.stock import stock_origin
 
     home = kittify_home()
     rel, digest = path.relative_to(home).as_posix(), file_hash(path)
@@ -212,6 +211,8 @@ def _spec_kittys(tier: str, path: Path) -> str | None:
             return None  # ours, as installed: no need to ask the spec-kitty table
     except ScriptError:
         pass  # a damaged manifest only costs the shortcut; migrate reports it
+    # Here, past the shortcut: the table's module is needed only for a file we did not install.
+    from spec_kitty.runtime.stock import stock_origin
 
     origin = stock_origin(rel, digest)
     if origin is None:
