@@ -2,11 +2,13 @@
 
 import datetime
 import json
+import subprocess
 
 import pytest
 import yaml
 from spec_kitty import yaml_cache
 from spec_kitty.project import read_config
+from spec_kitty.workflow.init import init_project
 
 
 class CountingParser:
@@ -78,10 +80,6 @@ def test_the_project_config_is_read_anew_after_an_edit(home, tmp_path):
 
 
 def test_after_init_the_next_command_reads_the_config_without_the_parser(tmp_path):
-    import subprocess
-
-    from spec_kitty.workflow.init import init_project
-
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
