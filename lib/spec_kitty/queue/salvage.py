@@ -20,6 +20,7 @@ from pathlib import Path
 from spec_kitty.filelock import file_lock
 from spec_kitty.private_files import open_unlinked
 from spec_kitty.queue.store import (
+    _EVENT_COLUMNS,
     _SCHEMA,
     _SQLITE_MAGIC,
     DAMAGED_MARK,
@@ -69,11 +70,9 @@ def _rebuild(path: Path, notify: Callable[[str], None]) -> None:
     try:
         db.executescript(_SCHEMA)
         with _transaction(db):
+            marks = ", ".join("?" * len(_EVENT_COLUMNS.split(",")))
             db.executemany(
-                "INSERT OR IGNORE INTO events (event_id, event_type, timestamp, data, status,"
-                " retry_count, created_at, last_attempt_at, last_error, last_error_category)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                found.rows,
+                f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES ({marks})", found.rows
             )
             db.executemany(
                 "INSERT OR IGNORE INTO acknowledged (event_id) VALUES (?)",
@@ -156,14 +155,10 @@ def _readable(damaged: Path) -> _Found:
 def _scan(db: sqlite3.Connection, found: _Found) -> tuple[set[str], bool]:
     """Read rows from the start until an error, then from the end until a row already read or
     an error; keeps the intact ones. Returns the ids seen and whether every row was reached."""
-    columns = (
-        "event_id, event_type, timestamp, data, status, retry_count, created_at,"
-        " last_attempt_at, last_error, last_error_category"
-    )
     seen: set[str] = set()
     for order in ("ASC", "DESC"):
         try:
-            for row in db.execute(f"SELECT {columns} FROM events ORDER BY id {order}"):
+            for row in db.execute(f"SELECT {_EVENT_COLUMNS} FROM events ORDER BY id {order}"):
                 if row[0] in seen:
                     return seen, True  # the two scans met: nothing lies between them
                 seen.add(row[0])

@@ -36,10 +36,12 @@ ACKNOWLEDGED_KEPT = 100_000
 PENDING, FAILED, HELD = "pending", "failed", "held"
 STATUSES = (PENDING, FAILED, HELD)
 
-_COLUMNS = (
-    "id, event_id, event_type, timestamp, data, status, retry_count, created_at,"
+# What an event row holds besides its place in arrival order (`id`): what a salvage carries over.
+_EVENT_COLUMNS = (
+    "event_id, event_type, timestamp, data, status, retry_count, created_at,"
     " last_attempt_at, last_error, last_error_category"
 )
+_COLUMNS = f"id, {_EVENT_COLUMNS}"
 
 # The status check is spelled as equalities rather than `status IN (...)`: SQLite checks an IN list
 # of three or more through a temporary table built for every row inserted, a fifth of enqueue's
