@@ -65,11 +65,13 @@ def run() -> list[dict]:
         ours, theirs = _sync_pair(root, events, bin_dir)
         rows += _rows(f"sync of {EVENTS:,} queued events, whole process", ours, theirs, "<= 0.5x")
         ours, theirs = _workflow_pair(root, bin_dir)
+        # The trio's goal was set as 0.4 s beside 2.1.3's 2.0 s on one machine: as a ratio it
+        # holds on any machine.
         rows += _rows(
             f"create-feature + setup-plan + finalize-tasks ({WORK_PACKAGES} WPs)",
             ours,
             theirs,
-            "",
+            "<= 0.2x",
         )
     return rows
 
